@@ -1,0 +1,31 @@
+// Two projects: fast unit tests beside the pure code, and integration tests under test/
+// that talk to the real local stack (bash deploy/local/stack.sh up).
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
+};
+const moduleNameMapper = {
+  '^@cdp360/(domain|config|postgres|redis|kafka|generator)$': '<rootDir>/packages/$1/src',
+  '^@cdp360/(updater|cli)$': '<rootDir>/services/$1/src',
+};
+const common = { transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/services/*/src/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+      globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+    },
+  ],
+};

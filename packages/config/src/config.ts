@@ -1,0 +1,129 @@
+import { parseDateLike } from '@cdp360/domain';
+import { z } from 'zod';
+
+/** A configuration problem, naming the variable and the expected form. */
+export class ConfigError extends Error {
+  readonly code = 'CDP_CONFIG';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+
+/** Each variable: its schema, and the expected form shown when a value is refused. */
+const variables = {
+  KAFKA_BROKERS: {
+    expected: 'a comma-separated list of host:port, e.g. localhost:9092',
+    schema: z
+      .string()
+      .default('localhost:9092')
+      .transform((s) => s.split(',').map((b) => b.trim()))
+      .refine((list) => list.length > 0 && list.every((b) => hostPort.test(b))),
+  },
+  DATABASE_URL: {
+    expected: 'a postgres:// or postgresql:// URL, e.g. postgres://postgres@127.0.0.1:5432/test',
+    schema: z
+      .string()
+      .default('postgres://postgres@127.0.0.1:5432/test')
+      .refine((s) => /^postgres(ql)?:\/\/./.test(s) && URL.canParse(s)),
+  },
+  REDIS_URL: {
+    expected: 'a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+    schema: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .refine((s) => /^rediss?:\/\/./.test(s) && URL.canParse(s)),
+  },
+  PUBSUB_EMULATOR_HOST: {
+    expected: 'host:port of the Pub/Sub emulator, e.g. 127.0.0.1:8085 (unset for real Google Cloud)',
+    schema: z
+      .string()
+      .optional()
+      .refine((s) => s === undefined || hostPort.test(s)),
+  },
+  PUBSUB_PROJECT_ID: {
+    expected: 'a Google Cloud project id (6-30 lowercase letters, digits, hyphens), e.g. cdp360-local',
+    schema: z
+      .string()
+      .default('cdp360-local')
+      .refine((s) => /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(s)),
+  },
+  CDP_AS_OF: {
+    expected: 'a date YYYY-MM-DD (unset for today in UTC)',
+    schema: z
+      .string()
+      .optional()
+      .refine((s) => s === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(s) && parseDateLike(s) !== null)),
+  },
+  CDP_GROUP_ID: {
+    expected: 'a consumer group id of 1-200 characters from [A-Za-z0-9._-]',
+    schema: z
+      .string()
+      .default('cdp-updater')
+      .refine((s) => /^[A-Za-z0-9._-]{1,200}$/.test(s)),
+  },
+  CDP_TOPIC_PREFIX: {
+    expected: 'a topic name prefix from [A-Za-z0-9._-], at most 100 characters (empty for none)',
+    schema: z
+      .string()
+      .default('')
+      .refine((s) => /^[A-Za-z0-9._-]{0,100}$/.test(s)),
+  },
+  CDP_TRANSPORT: {
+    expected: 'kafka or pubsub',
+    schema: z.enum(['kafka', 'pubsub']).default('kafka'),
+  },
+  LOG_LEVEL: {
+    expected: 'one of fatal, error, warn, info, debug, trace, silent',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  },
+} as const;
+
+type Variables = typeof variables;
+type Values = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export interface Config {
+  kafka: { brokers: string[] };
+  databaseUrl: string;
+  redisUrl: string;
+  pubsub: { emulatorHost: string | undefined; projectId: string };
+  /** Fixed as-of date, or undefined for "today in UTC" at the time of each computation. */
+  asOf: string | undefined;
+  groupId: string;
+  topicPrefix: string;
+  transport: 'kafka' | 'pubsub';
+  logLevel: Values['LOG_LEVEL'];
+}
+
+/**
+ * Builds the configuration from an environment (process.env by default). Empty strings count as
+ * unset. Throws ConfigError naming the first bad variable and its expected form.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const v = {} as Record<string, unknown>;
+  for (const [name, spec] of Object.entries(variables)) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const parsed = (spec.schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(name, `${name}=${JSON.stringify(raw)} is not valid: expected ${spec.expected}`);
+    }
+    v[name] = parsed.data;
+  }
+  const values = v as Values;
+  return {
+    kafka: { brokers: values.KAFKA_BROKERS },
+    databaseUrl: values.DATABASE_URL,
+    redisUrl: values.REDIS_URL,
+    pubsub: { emulatorHost: values.PUBSUB_EMULATOR_HOST, projectId: values.PUBSUB_PROJECT_ID },
+    asOf: values.CDP_AS_OF,
+    groupId: values.CDP_GROUP_ID,
+    topicPrefix: values.CDP_TOPIC_PREFIX,
+    transport: values.CDP_TRANSPORT,
+    logLevel: values.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Calendar dates are plain `YYYY-MM-DD` strings (UTC); arithmetic goes through epoch days so that
+ * no local time zone or DST can shift a result.
+ */
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// RFC 3339 date-time: date "T" time, optional fraction, then Z or a numeric offset.
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const MS_PER_DAY = 86_400_000;
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+function daysInMonth(y: number, m: number): number {
+  return m === 2 ? (isLeap(y) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+}
+
+function validYmd(y: number, m: number, d: number): boolean {
+  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Days since 1970-01-01 of a valid `YYYY-MM-DD`. */
+export function epochDay(date: string): number {
+  const m = DATE.exec(date);
+  if (!m) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
+  return Math.round(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / MS_PER_DAY);
+}
+
+/** `YYYY-MM-DD` of an epoch day. */
+export function fromEpochDay(day: number): string {
+  const d = new Date(day * MS_PER_DAY);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+}
+
+/** b - a in days. */
+export function daysBetween(a: string, b: string): number {
+  return epochDay(b) - epochDay(a);
+}
+
+export function addDays(date: string, days: number): string {
+  return fromEpochDay(epochDay(date) + days);
+}
+
+/** Today's UTC date for a clock reading. */
+export function utcDate(now: Date): string {
+  return fromEpochDay(Math.floor(now.getTime() / MS_PER_DAY));
+}
+
+/**
+ * Completed years from `birth` to `asOf`. A Feb 29 birthday completes on Mar 1 in non-leap years,
+ * which falls out of comparing (month, day) pairs. Negative when asOf precedes birth.
+ */
+export function completedYears(birth: string, asOf: string): number {
+  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
+  const [ay, am, ad] = asOf.split('-').map(Number) as [number, number, number];
+  const before = am < bm || (am === bm && ad < bd);
+  return ay - by - (before ? 1 : 0);
+}
+
+export interface ParsedTimestamp {
+  /** The UTC calendar date of the instant. */
+  date: string;
+  /** Milliseconds since the epoch (sub-millisecond digits dropped). */
+  epochMs: number;
+  /**
+   * A fixed-width UTC form, `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, whose string order is time order at
+   * full nanosecond precision; used for latest-wins comparisons.
+   */
+  sortable: string;
+}
+
+/** Parses an RFC 3339 date-time with any offset. Returns null when it is not one or names no real instant. */
+export function parseTimestamp(text: string): ParsedTimestamp | null {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
+  if (!validYmd(y!, mo!, d!) || h! > 23 || mi! > 59 || s! > 60) return null;
+  const frac = (m[7] ?? '').padEnd(9, '0');
+  let offsetMin = 0;
+  const zone = m[8]!;
+  if (zone !== 'Z' && zone !== 'z') {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
+    if (oh > 23 || om > 59) return null;
+    offsetMin = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  // A leap second (:60) is folded onto :59.999999999 of the same minute, keeping order.
+  const leap = s === 60;
+  const baseMs = Date.UTC(y!, mo! - 1, d!, h!, mi!, leap ? 59 : s!) - offsetMin * 60_000;
+  const nanos = leap ? '999999999' : frac;
+  const epochMs = baseMs + Math.floor(Number(nanos) / 1e6);
+  const u = new Date(baseMs);
+  const sortable =
+    `${pad(u.getUTCFullYear(), 4)}-${pad(u.getUTCMonth() + 1, 2)}-${pad(u.getUTCDate(), 2)}` +
+    `T${pad(u.getUTCHours(), 2)}:${pad(u.getUTCMinutes(), 2)}:${pad(u.getUTCSeconds(), 2)}.${nanos}Z`;
+  return { date: sortable.slice(0, 10), epochMs, sortable };
+}
+
+/**
+ * Accepts `YYYY-MM-DD` (a real calendar date) or an RFC 3339 date-time, which counts as its UTC date.
+ * Returns null for anything else.
+ */
+export function parseDateLike(text: string): string | null {
+  const m = DATE.exec(text);
+  if (m) return validYmd(Number(m[1]), Number(m[2]), Number(m[3])) ? text : null;
+  return parseTimestamp(text)?.date ?? null;
+}
