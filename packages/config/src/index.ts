@@ -1,1 +1,1 @@
-export { ConfigError, loadConfig, type Config } from './config';
+export { type Config, ConfigError, loadConfig } from './config';
