@@ -1,2 +1,4 @@
 export * from './dates';
+export * from './events/topics';
+export * from './events/types';
 export * from './money';
