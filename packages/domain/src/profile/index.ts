@@ -1,0 +1,2 @@
+export * from './customer360';
+export * from './state';
