@@ -1,0 +1,75 @@
+import type { Logger } from '@cdp360/config';
+import { Kafka, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  /** kafkajs logs go here, as a child logger `{ component: 'kafkajs', namespace }`. */
+  logger: Logger;
+  /** TCP connect timeout per broker, ms. */
+  connectionTimeout?: number;
+  /** Time a broker has to answer one request, ms. */
+  requestTimeout?: number;
+  retry?: RetryOptions;
+}
+
+/** The kafkajs level that emits exactly what the pino logger would keep. */
+function kafkaLevel(pinoLevel: string): logLevel {
+  switch (pinoLevel) {
+    case 'trace':
+    case 'debug':
+      return logLevel.DEBUG;
+    case 'info':
+      return logLevel.INFO;
+    case 'warn':
+      return logLevel.WARN;
+    case 'silent':
+      return logLevel.NOTHING;
+    default:
+      return logLevel.ERROR;
+  }
+}
+
+/**
+ * Forwards kafkajs log entries to pino at the matching level. kafkajs adds `timestamp` and
+ * `logger: 'kafkajs'` to every entry; pino has its own time and the child binding says where the
+ * line came from, so both are dropped.
+ */
+export function pinoLogCreator(logger: Logger): () => (entry: LogEntry) => void {
+  const base = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _t, logger: _l, ...extra } = log;
+      const fields = { namespace, ...extra };
+      switch (level) {
+        case logLevel.ERROR:
+          base.error(fields, message);
+          break;
+        case logLevel.WARN:
+          base.warn(fields, message);
+          break;
+        case logLevel.INFO:
+          base.info(fields, message);
+          break;
+        default:
+          base.debug(fields, message);
+      }
+    };
+}
+
+/**
+ * A kafkajs client. Defaults differ from kafkajs's where they bite in practice: a 1 s connect
+ * timeout is too short for a broker that is still starting (tests bring the stack up just before),
+ * and retries back off up to 30 s so a broker restart is ridden out instead of failing a batch.
+ */
+export function createKafka(options: KafkaOptions): Kafka {
+  return new Kafka({
+    brokers: options.brokers,
+    clientId: options.clientId,
+    connectionTimeout: options.connectionTimeout ?? 5_000, // ms
+    requestTimeout: options.requestTimeout ?? 30_000, // ms
+    retry: options.retry ?? { initialRetryTime: 300, maxRetryTime: 30_000, retries: 10 }, // ms
+    logLevel: kafkaLevel(options.logger.level),
+    logCreator: pinoLogCreator(options.logger),
+  });
+}

@@ -1,0 +1,62 @@
+import { type Config, createLogger, type Logger, loadConfig } from '@cdp360/config';
+import { cdpTopicSpecs, createKafka, ensureTopics, listTopics } from '@cdp360/kafka';
+import { type Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/**
+ * The CLI's logger writes to stderr so stdout stays for the command's output; kafkajs chatter is
+ * kept to warnings unless LOG_LEVEL asks for more.
+ */
+export function cliKafka(config: Config, clientId: string): { kafka: ReturnType<typeof createKafka>; logger: Logger } {
+  const level = process.env.LOG_LEVEL ? config.logLevel : 'warn';
+  const logger = createLogger({ level, name: 'cdp', destination: pino.destination(2) });
+  return { kafka: createKafka({ brokers: config.kafka.brokers, clientId, logger }), logger };
+}
+
+export function registerTopicsCommand(program: Command): void {
+  const topics = program.command('topics').description('Kafka topics of the event contract');
+
+  topics
+    .command('create')
+    .description('create the missing input, trigger and dead-letter topics (existing ones are left alone)')
+    .option('--partitions <n>', 'partitions of each created topic', positiveInt, 3)
+    .option('--prefix <prefix>', 'topic name prefix (default: CDP_TOPIC_PREFIX)')
+    .action(async (opts: { partitions: number; prefix?: string }) => {
+      const config = loadConfig();
+      const prefix = opts.prefix ?? config.topicPrefix;
+      const { kafka } = cliKafka(config, 'cdp-topics');
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const result = await ensureTopics(admin, { topics: cdpTopicSpecs(prefix), partitions: opts.partitions });
+        for (const name of result.created) process.stdout.write(`created  ${name}\n`);
+        for (const name of result.existing) process.stdout.write(`exists   ${name}\n`);
+      } finally {
+        await admin.disconnect();
+      }
+    });
+
+  topics
+    .command('list')
+    .description('list topics with their partition counts')
+    .option('--prefix <prefix>', 'only topics starting with this prefix (default: CDP_TOPIC_PREFIX)')
+    .action(async (opts: { prefix?: string }) => {
+      const config = loadConfig();
+      const { kafka } = cliKafka(config, 'cdp-topics');
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        for (const t of await listTopics(admin, opts.prefix ?? config.topicPrefix)) {
+          process.stdout.write(`${t.name}\t${t.partitions}\n`);
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    });
+}
