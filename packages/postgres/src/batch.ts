@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CUSTOMER_360_COLUMNS, parseDateLike } from '@cdp360/domain';
+import pg from 'pg';
+
+/**
+ * The batch recompute: one SELECT over the source tables giving the 29 columns of customer_360 in
+ * order, one row per customer. `$1` is the as-of date (`YYYY-MM-DD`). Read from src/ also when
+ * running from dist/, where the build does not copy .sql files.
+ */
+export const batchCustomer360Sql: string = readFileSync(
+  path.resolve(__dirname, '../src/batch-customer-360.sql'),
+  'utf8',
+);
+
+export interface BatchResult {
+  /** The table written. */
+  table: string;
+  asOf: string;
+  /** Rows now in the table. */
+  rows: number;
+  durationMs: number;
+}
+
+export interface BatchIntoTableOptions {
+  /** `YYYY-MM-DD`, the UTC date the date-dependent columns are computed for. */
+  asOf: string;
+  /** `table` or `schema.table` with customer_360's columns. */
+  table: string;
+  /**
+   * Create the table when missing, as an UNLOGGED copy of customer_360 (columns, defaults, keys):
+   * a scratch table for `reconcile` needs no WAL. Default false.
+   */
+  create?: boolean;
+}
+
+/** Thrown for an as-of date or a table name that cannot be used; nothing was written. */
+export class BatchArgumentError extends Error {
+  readonly code = 'CDP_BATCH_ARGUMENT';
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'BatchArgumentError';
+  }
+}
+
+/** Named, not positional, so that a table with extra columns (defaults) can be a target too. */
+const COLUMN_LIST = CUSTOMER_360_COLUMNS.join(', ');
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** A quoted, possibly schema-qualified table name; only plain identifiers are accepted. */
+function quoteTable(table: string): string {
+  const parts = table.split('.');
+  if (parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) {
+    throw new BatchArgumentError(
+      `table ${JSON.stringify(table)} is not a table name: expected name or schema.name of [A-Za-z0-9_]`,
+    );
+  }
+  return parts.map((p) => pg.escapeIdentifier(p)).join('.');
+}
+
+function checkAsOf(asOf: string): void {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDateLike(asOf) === null) {
+    throw new BatchArgumentError(`as-of date ${JSON.stringify(asOf)} is not a calendar date YYYY-MM-DD`);
+  }
+}
+
+/**
+ * Replaces the contents of `table` with the batch recompute for `asOf`, in one transaction: readers
+ * see the old rows or the new ones, never a partial table. The table is locked against other writers
+ * (EXCLUSIVE: reads go on) so that no upsert lands between the delete and the insert, and two batch
+ * runs into one table take turns.
+ *
+ * `db` is a pool, or a client of the caller (so that a TEMPORARY table of that session can be the
+ * target); a client must not be inside a transaction already.
+ */
+export async function batchIntoTable(
+  db: pg.Pool | pg.PoolClient,
+  { asOf, table, create = false }: BatchIntoTableOptions,
+): Promise<BatchResult> {
+  checkAsOf(asOf);
+  const target = quoteTable(table);
+  const started = performance.now();
+  const ownClient = !isClient(db);
+  const client = ownClient ? await (db as pg.Pool).connect() : (db as pg.PoolClient);
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      if (create) await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${target} (LIKE customer_360 INCLUDING ALL)`);
+      await client.query(`LOCK TABLE ${target} IN EXCLUSIVE MODE`);
+      await client.query(`DELETE FROM ${target}`);
+      const inserted = await client.query(`INSERT INTO ${target} (${COLUMN_LIST}) ${batchCustomer360Sql}`, [asOf]);
+      await client.query('COMMIT');
+      return { table, asOf, rows: inserted.rowCount ?? 0, durationMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      // A failed ROLLBACK leaves the connection unusable: destroy it rather than pool it.
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+      throw err;
+    }
+  } finally {
+    if (ownClient) client.release(broken);
+  }
+}
+
+export interface RunBatchOptions {
+  asOf: string;
+  /** The table to replace; customer_360 by default. */
+  target?: string;
+}
+
+/** The batch path: recomputes customer_360 (or `target`) from the source tables for `asOf`. */
+export function runBatch(
+  db: pg.Pool | pg.PoolClient,
+  { asOf, target = 'customer_360' }: RunBatchOptions,
+): Promise<BatchResult> {
+  return batchIntoTable(db, { asOf, table: target });
+}
+
+function isClient(db: pg.Pool | pg.PoolClient): db is pg.PoolClient {
+  return typeof (db as pg.PoolClient).release === 'function';
+}

@@ -1,0 +1,3 @@
+export * from './batch';
+export * from './migrate';
+export * from './pool';
