@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
+import { registerBatchCommand } from './batch';
+import { registerMigrateCommand } from './migrate';
 import { registerTopicsCommand } from './topics';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
+  registerMigrateCommand(program);
+  registerBatchCommand(program);
   registerTopicsCommand(program);
 }
