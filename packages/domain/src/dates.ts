@@ -4,8 +4,10 @@
  */
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-// RFC 3339 date-time: date "T" time, optional fraction, then Z or a numeric offset.
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+// RFC 3339 date-time: date "T" time, optional fraction of any length (RFC 3339 sets no limit; digits
+// past the nanosecond are dropped), then Z or a numeric offset. A space separator is also accepted
+// (RFC 3339 section 5.6 note).
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
 
 const MS_PER_DAY = 86_400_000;
 
@@ -25,11 +27,28 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date, by arithmetic (H. Hinnant's days_from_civil).
+ * `Date.UTC` cannot be used: it maps years 0..99 to 1900..1999.
+ */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** Epoch days of 0001-01-01 and 9999-12-31: the range a fixed-width `YYYY-MM-DD` can name. */
+const MIN_EPOCH_DAY = daysFromCivil(1, 1, 1);
+const MAX_EPOCH_DAY = daysFromCivil(9999, 12, 31);
+
 /** Days since 1970-01-01 of a valid `YYYY-MM-DD`. */
 export function epochDay(date: string): number {
   const m = DATE.exec(date);
   if (!m) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
-  return Math.round(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / MS_PER_DAY);
+  return daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
 /** `YYYY-MM-DD` of an epoch day. */
@@ -75,13 +94,17 @@ export interface ParsedTimestamp {
   sortable: string;
 }
 
-/** Parses an RFC 3339 date-time with any offset. Returns null when it is not one or names no real instant. */
+/**
+ * Parses an RFC 3339 date-time with any offset. Returns null when it is not one, names no real
+ * instant, or its UTC date falls outside 0001-01-01..9999-12-31 (the fixed-width forms below could
+ * not express it, and Postgres `date` has no year 0).
+ */
 export function parseTimestamp(text: string): ParsedTimestamp | null {
   const m = TIMESTAMP.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
   if (!validYmd(y!, mo!, d!) || h! > 23 || mi! > 59 || s! > 60) return null;
-  const frac = (m[7] ?? '').padEnd(9, '0');
+  const frac = (m[7] ?? '').slice(0, 9).padEnd(9, '0');
   let offsetMin = 0;
   const zone = m[8]!;
   if (zone !== 'Z' && zone !== 'z') {
@@ -92,14 +115,18 @@ export function parseTimestamp(text: string): ParsedTimestamp | null {
   }
   // A leap second (:60) is folded onto :59.999999999 of the same minute, keeping order.
   const leap = s === 60;
-  const baseMs = Date.UTC(y!, mo! - 1, d!, h!, mi!, leap ? 59 : s!) - offsetMin * 60_000;
   const nanos = leap ? '999999999' : frac;
-  const epochMs = baseMs + Math.floor(Number(nanos) / 1e6);
-  const u = new Date(baseMs);
+  // Whole seconds since the epoch by arithmetic (Date.UTC would misread years 0..99).
+  const seconds = daysFromCivil(y!, mo!, d!) * 86_400 + h! * 3600 + mi! * 60 + (leap ? 59 : s!) - offsetMin * 60;
+  const day = Math.floor(seconds / 86_400);
+  if (day < MIN_EPOCH_DAY || day > MAX_EPOCH_DAY) return null;
+  const secOfDay = seconds - day * 86_400;
+  const epochMs = seconds * 1000 + Math.floor(Number(nanos) / 1e6);
+  const date = fromEpochDay(day);
   const sortable =
-    `${pad(u.getUTCFullYear(), 4)}-${pad(u.getUTCMonth() + 1, 2)}-${pad(u.getUTCDate(), 2)}` +
-    `T${pad(u.getUTCHours(), 2)}:${pad(u.getUTCMinutes(), 2)}:${pad(u.getUTCSeconds(), 2)}.${nanos}Z`;
-  return { date: sortable.slice(0, 10), epochMs, sortable };
+    `${date}T${pad(Math.floor(secOfDay / 3600), 2)}:${pad(Math.floor(secOfDay / 60) % 60, 2)}:` +
+    `${pad(secOfDay % 60, 2)}.${nanos}Z`;
+  return { date, epochMs, sortable };
 }
 
 /**

@@ -6,7 +6,14 @@
 /** Largest accepted amount: 999999999999.99, in cents. Fits a JS number exactly (< 2^53). */
 export const MAX_AMOUNT_CENTS = 99_999_999_999_999;
 
-const DECIMAL = /^(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/;
+// Digits, then optionally a point and one or two digits. Leading zeros ("007.50") are accepted: the
+// contract asks for a decimal string, and the value is unambiguous.
+const DECIMAL = /^([0-9]+)(?:\.([0-9]{1,2}))?$/;
+
+/** The amount as quoted in a reason, cut short so that a huge string cannot bloat a log line. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
 
 export type MoneyResult = { ok: true; cents: number } | { ok: false; reason: string };
 
@@ -28,11 +35,17 @@ export function parseMoney(value: unknown): MoneyResult {
   }
   const m = DECIMAL.exec(text);
   if (!m) {
-    if (/^-/.test(text)) return { ok: false, reason: `amount ${JSON.stringify(text)} is negative` };
-    return { ok: false, reason: `amount ${JSON.stringify(text)} is not a decimal with at most 2 decimals` };
+    if (/^-/.test(text)) return { ok: false, reason: `amount ${quote(text)} is negative` };
+    if (typeof value === 'number' && value > 999_999_999_999.99) {
+      return { ok: false, reason: `amount ${text} exceeds 999999999999.99` };
+    }
+    return { ok: false, reason: `amount ${quote(text)} is not a decimal with at most 2 decimals` };
   }
-  const whole = m[1]!;
-  if (whole.length > 12) return { ok: false, reason: `amount ${text} exceeds 999999999999.99` };
+  let whole = m[1]!;
+  let zeros = 0;
+  while (zeros < whole.length - 1 && whole.charCodeAt(zeros) === 48) zeros++;
+  if (zeros > 0) whole = whole.slice(zeros);
+  if (whole.length > 12) return { ok: false, reason: `amount ${quote(text)} exceeds 999999999999.99` };
   const frac = (m[2] ?? '').padEnd(2, '0');
   return { ok: true, cents: Number(whole) * 100 + Number(frac) };
 }
