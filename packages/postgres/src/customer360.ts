@@ -1,0 +1,75 @@
+import { CUSTOMER_360_COLUMNS, type Customer360Row } from '@cdp360/domain';
+import type { ClientBase, Pool } from 'pg';
+
+type Queryable = Pool | ClientBase;
+
+/** Postgres array type of each column, in table order. */
+const COLUMN_TYPES: Record<(typeof CUSTOMER_360_COLUMNS)[number], string> = {
+  customer_id: 'int4',
+  first_name: 'text',
+  last_name: 'text',
+  email: 'text',
+  phone_number: 'text',
+  date_of_birth: 'date',
+  registration_date: 'date',
+  age: 'int4',
+  customer_tenure_days: 'int4',
+  total_orders: 'int4',
+  total_lifetime_value: 'numeric',
+  average_order_value: 'numeric',
+  last_purchase_date: 'date',
+  days_since_last_purchase: 'int4',
+  favorite_category: 'text',
+  favorite_brand: 'text',
+  total_interactions: 'int4',
+  avg_satisfaction_score: 'float8',
+  resolved_interactions: 'int4',
+  campaigns_engaged: 'int4',
+  campaign_conversions: 'int4',
+  total_sessions: 'int4',
+  avg_pages_per_session: 'float8',
+  avg_time_per_session: 'float8',
+  last_visit_date: 'date',
+  customer_segment: 'text',
+  churn_risk_score: 'int4',
+  customer_lifetime_value_score: 'int4',
+  engagement_score: 'int4',
+};
+
+const COLS = CUSTOMER_360_COLUMNS;
+const PARAMS = COLS.map((c, i) => `$${i + 2}::${COLUMN_TYPES[c]}[]`).join(', ');
+/** Columns the stream owns; the CLV quintile belongs to the scoring job once a row exists. */
+const STREAM_OWNED = COLS.filter((c) => c !== 'customer_id' && c !== 'customer_lifetime_value_score');
+
+/**
+ * One statement per batch: the version table admits only states at least as new as the last one
+ * written (row-locked, so concurrent writers serialise per customer), and only admitted rows are
+ * upserted. An equal version is admitted because the same state may be derived again with a newer
+ * catalog or as-of date. Returns the customer ids written.
+ */
+const UPSERT_SQL = `WITH input AS (
+  SELECT * FROM unnest($1::int8[], ${PARAMS}) AS t(version, ${COLS.join(', ')})
+), admitted AS (
+  INSERT INTO customer_360_version AS v (customer_id, version)
+  SELECT customer_id, version FROM input
+  ON CONFLICT (customer_id) DO UPDATE SET version = excluded.version, updated_at = now()
+  WHERE v.version <= excluded.version
+  RETURNING customer_id
+)
+INSERT INTO customer_360 AS c (${COLS.join(', ')})
+SELECT ${COLS.join(', ')} FROM input WHERE customer_id IN (SELECT customer_id FROM admitted)
+ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = excluded.${c}`).join(', ')}
+RETURNING customer_id`;
+
+export interface VersionedRow {
+  row: Customer360Row;
+  version: bigint;
+}
+
+export async function upsertCustomer360(db: Queryable, rows: readonly VersionedRow[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const params: unknown[][] = [rows.map((r) => r.version.toString())];
+  for (const c of COLS) params.push(rows.map((r) => r.row[c]));
+  const res = await db.query<{ customer_id: number }>(UPSERT_SQL, params);
+  return res.rows.map((r) => r.customer_id);
+}

@@ -1,0 +1,363 @@
+import {
+  type CampaignRecord,
+  type CampaignResponse,
+  type CustomerRecord,
+  formatCents,
+  type ProductRecord,
+  type Purchase,
+  type ServiceInteraction,
+  type WebSession,
+} from '@cdp360/domain';
+import type { ClientBase, Pool } from 'pg';
+
+type Queryable = Pool | ClientBase;
+
+/** A fact with the identity of the message it came from. */
+export interface SourcedFact<F> {
+  data: F;
+  /** Source position identity, e.g. `cdp.purchases.v1/2/1041` (Kafka) or a Pub/Sub message id. */
+  src: string;
+}
+
+/** A reference record with its latest-wins ordering key. */
+export interface SourcedRecord<R> {
+  data: R;
+  src: string;
+  /** Sortable CloudEvents time. */
+  time: string;
+  /** Log order for ties on equal time. */
+  seq: number;
+}
+
+/**
+ * Outcome of recording one fact:
+ * - `new`: first time this business id is seen; recorded now.
+ * - `redelivered`: recorded before from this very message (a redelivery or replay); its effects may
+ *   or may not have reached the aggregates, which are idempotent per position.
+ * - `duplicate`: the business id was recorded from another message; this copy is ignored.
+ */
+export type FactOutcome = 'new' | 'redelivered' | 'duplicate';
+
+interface FactTable<F> {
+  table: string;
+  id: string;
+  businessId(f: F): string;
+  /** Column names and Postgres array types, after the business id and before src. */
+  columns: readonly (readonly [string, string])[];
+  values(f: F): unknown[];
+}
+
+const interactionTable: FactTable<ServiceInteraction> = {
+  table: 'customer_service',
+  id: 'interaction_id',
+  businessId: (f) => f.interactionId,
+  columns: [
+    ['customer_id', 'int4'],
+    ['interaction_date', 'date'],
+    ['satisfaction_score', 'int2'],
+    ['resolution_status', 'text'],
+  ],
+  values: (f) => [f.customerId, f.interactionDate, f.satisfactionScore, f.resolutionStatus],
+};
+
+const responseTable: FactTable<CampaignResponse> = {
+  table: 'campaign_responses',
+  id: 'response_id',
+  businessId: (f) => f.responseId,
+  columns: [
+    ['customer_id', 'int4'],
+    ['campaign_id', 'int4'],
+    ['response_type', 'text'],
+    ['response_date', 'date'],
+  ],
+  values: (f) => [f.customerId, f.campaignId, f.responseType, f.responseDate],
+};
+
+const sessionTable: FactTable<WebSession> = {
+  table: 'website_behavior',
+  id: 'session_id',
+  businessId: (f) => f.sessionId,
+  columns: [
+    ['customer_id', 'int4'],
+    ['visit_date', 'date'],
+    ['pages_viewed', 'int4'],
+    ['time_spent', 'float8'],
+  ],
+  values: (f) => [f.customerId, f.visitDate, f.pagesViewed, f.timeSpent],
+};
+
+const purchaseTable: FactTable<Purchase> = {
+  table: 'purchase_transactions',
+  id: 'transaction_id',
+  businessId: (f) => f.transactionId,
+  columns: [
+    ['customer_id', 'int4'],
+    ['purchase_date', 'date'],
+    ['total_amount', 'numeric'],
+  ],
+  values: (f) => [f.customerId, f.purchaseDate, formatCents(f.totalCents)],
+};
+
+/** Transposes rows into one array per column, for `unnest`. */
+function columnsOf(rows: readonly unknown[][], width: number): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    for (let c = 0; c < width; c++) cols[c]![r] = row[c];
+  }
+  return cols;
+}
+
+function insertSql<F>(t: FactTable<F>, extraCte = ''): string {
+  const names = [t.id, ...t.columns.map((c) => c[0]), 'src'];
+  const types = ['text', ...t.columns.map((c) => c[1]), 'text'];
+  const params = types.map((ty, i) => `$${i + 1}::${ty}[]`).join(', ');
+  return `WITH ins AS (
+  INSERT INTO ${t.table} (${names.join(', ')})
+  SELECT * FROM unnest(${params})
+  ON CONFLICT (${t.id}) DO NOTHING
+  RETURNING ${t.id}
+)${extraCte}
+SELECT ${t.id} AS id FROM ins`;
+}
+
+const PURCHASE_ITEMS_CTE = `, items AS (
+  INSERT INTO purchase_items (transaction_id, line_no, product_id, quantity, amount)
+  SELECT i.* FROM unnest($6::text[], $7::int4[], $8::int4[], $9::int4[], $10::numeric[])
+    AS i(transaction_id, line_no, product_id, quantity, amount)
+  WHERE i.transaction_id IN (SELECT transaction_id FROM ins)
+)`;
+
+const SQL = {
+  interactions: insertSql(interactionTable),
+  responses: insertSql(responseTable),
+  sessions: insertSql(sessionTable),
+  purchases: insertSql(purchaseTable, PURCHASE_ITEMS_CTE),
+};
+
+/**
+ * Records facts of one table with one INSERT (plus one lookup when some business ids were already
+ * there). The facts must have distinct business ids (the caller drops in-batch copies first).
+ */
+async function recordTable<F>(
+  db: Queryable,
+  t: FactTable<F>,
+  sql: string,
+  facts: readonly SourcedFact<F>[],
+  extraParams: unknown[] = [],
+): Promise<FactOutcome[]> {
+  if (facts.length === 0) return [];
+  const rows = facts.map((f) => [t.businessId(f.data), ...t.values(f.data), f.src]);
+  const params = [...columnsOf(rows, t.columns.length + 2), ...extraParams];
+  const inserted = new Set((await db.query<{ id: string }>(sql, params)).rows.map((r) => r.id));
+  const outcomes: FactOutcome[] = facts.map((f) => (inserted.has(t.businessId(f.data)) ? 'new' : 'duplicate'));
+  if (inserted.size < facts.length) {
+    const missing = facts.filter((f) => !inserted.has(t.businessId(f.data))).map((f) => t.businessId(f.data));
+    const existing = await db.query<{ id: string; src: string }>(
+      `SELECT ${t.id} AS id, src FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`,
+      [missing],
+    );
+    const srcOf = new Map(existing.rows.map((r) => [r.id, r.src]));
+    facts.forEach((f, i) => {
+      if (outcomes[i] === 'duplicate' && srcOf.get(t.businessId(f.data)) === f.src) outcomes[i] = 'redelivered';
+    });
+  }
+  return outcomes;
+}
+
+export function recordPurchases(db: Queryable, facts: readonly SourcedFact<Purchase>[]): Promise<FactOutcome[]> {
+  const items: unknown[][] = [];
+  for (const f of facts) {
+    f.data.items.forEach((it, line) => {
+      items.push([
+        f.data.transactionId,
+        line + 1,
+        it.productId,
+        it.quantity,
+        it.amountCents === null ? null : formatCents(it.amountCents),
+      ]);
+    });
+  }
+  return recordTable(db, purchaseTable, SQL.purchases, facts, columnsOf(items, 5));
+}
+
+export function recordInteractions(
+  db: Queryable,
+  facts: readonly SourcedFact<ServiceInteraction>[],
+): Promise<FactOutcome[]> {
+  return recordTable(db, interactionTable, SQL.interactions, facts);
+}
+
+export function recordResponses(
+  db: Queryable,
+  facts: readonly SourcedFact<CampaignResponse>[],
+): Promise<FactOutcome[]> {
+  return recordTable(db, responseTable, SQL.responses, facts);
+}
+
+export function recordSessions(db: Queryable, facts: readonly SourcedFact<WebSession>[]): Promise<FactOutcome[]> {
+  return recordTable(db, sessionTable, SQL.sessions, facts);
+}
+
+interface RecordTable<R> {
+  table: string;
+  id: string;
+  idOf(r: R): number;
+  columns: readonly (readonly [string, string])[];
+  values(r: R): unknown[];
+}
+
+const customerTable: RecordTable<CustomerRecord> = {
+  table: 'customer_info',
+  id: 'customer_id',
+  idOf: (r) => r.customerId,
+  columns: [
+    ['first_name', 'text'],
+    ['last_name', 'text'],
+    ['email', 'text'],
+    ['phone_number', 'text'],
+    ['date_of_birth', 'date'],
+    ['registration_date', 'date'],
+  ],
+  values: (r) => [r.firstName, r.lastName, r.email, r.phoneNumber, r.dateOfBirth, r.registrationDate],
+};
+
+const productTable: RecordTable<ProductRecord> = {
+  table: 'product_catalog',
+  id: 'product_id',
+  idOf: (r) => r.productId,
+  columns: [
+    ['category', 'text'],
+    ['brand', 'text'],
+    ['name', 'text'],
+  ],
+  values: (r) => [r.category, r.brand, r.name],
+};
+
+const campaignTable: RecordTable<CampaignRecord> = {
+  table: 'marketing_campaigns',
+  id: 'campaign_id',
+  idOf: (r) => r.campaignId,
+  columns: [
+    ['campaign_name', 'text'],
+    ['channel', 'text'],
+    ['start_date', 'date'],
+    ['end_date', 'date'],
+  ],
+  values: (r) => [r.campaignName, r.channel, r.startDate, r.endDate],
+};
+
+function upsertSql<R>(t: RecordTable<R>, options: { revision?: boolean } = {}): string {
+  const names = [t.id, ...t.columns.map((c) => c[0]), 'event_time', 'src', 'src_seq'];
+  const types = ['int4', ...t.columns.map((c) => c[1]), 'text', 'text', 'int8'];
+  const params = types.map((ty, i) => `$${i + 1}::${ty}[]`).join(', ');
+  const set = names
+    .slice(1)
+    .map((n) => `${n} = excluded.${n}`)
+    .join(', ');
+  // The time is a fixed-width ASCII text: byte order ("C") is time order, whatever the database collation.
+  const newer = '(cur.event_time COLLATE "C", cur.src_seq) < (excluded.event_time COLLATE "C", excluded.src_seq)';
+  if (!options.revision) {
+    return `INSERT INTO ${t.table} AS cur (${names.join(', ')})
+SELECT * FROM unnest(${params})
+ON CONFLICT (${t.id}) DO UPDATE SET ${set}
+WHERE ${newer}
+RETURNING ${t.id} AS id`;
+  }
+  // Stamps changed rows with a new catalog revision, taken under the catalog_state row lock.
+  return `WITH rev AS (UPDATE catalog_state SET version = version + 1 RETURNING version)
+INSERT INTO ${t.table} AS cur (${names.join(', ')}, rev)
+SELECT u.*, (SELECT version FROM rev) FROM unnest(${params}) AS u
+ON CONFLICT (${t.id}) DO UPDATE SET ${set}, rev = excluded.rev
+WHERE ${newer}
+RETURNING ${t.id} AS id`;
+}
+
+const UPSERT = {
+  customers: upsertSql(customerTable),
+  products: upsertSql(productTable, { revision: true }),
+  campaigns: upsertSql(campaignTable),
+};
+
+/** Later (time, seq) wins; byte order on the sortable time text. */
+export function newerRecord<R>(a: SourcedRecord<R>, b: SourcedRecord<R>): SourcedRecord<R> {
+  if (a.time !== b.time) return a.time > b.time ? a : b;
+  return a.seq >= b.seq ? a : b;
+}
+
+/** Keeps the latest record per id (input may hold several versions of one id). */
+function latestPerId<R>(records: readonly SourcedRecord<R>[], idOf: (r: R) => number): SourcedRecord<R>[] {
+  const best = new Map<number, SourcedRecord<R>>();
+  for (const r of records) {
+    const id = idOf(r.data);
+    const cur = best.get(id);
+    best.set(id, cur ? newerRecord(cur, r) : r);
+  }
+  return [...best.values()];
+}
+
+/** Upserts reference records latest-wins; returns the records that became the current version. */
+async function upsertRecords<R>(
+  db: Queryable,
+  t: RecordTable<R>,
+  sql: string,
+  records: readonly SourcedRecord<R>[],
+): Promise<R[]> {
+  if (records.length === 0) return [];
+  const latest = latestPerId(records, t.idOf);
+  const rows = latest.map((r) => [t.idOf(r.data), ...t.values(r.data), r.time, r.src, r.seq]);
+  const res = await db.query<{ id: number }>(sql, columnsOf(rows, t.columns.length + 4));
+  const won = new Set(res.rows.map((r) => r.id));
+  return latest.filter((r) => won.has(t.idOf(r.data))).map((r) => r.data);
+}
+
+export function upsertCustomers(db: Queryable, records: readonly SourcedRecord<CustomerRecord>[]) {
+  return upsertRecords(db, customerTable, UPSERT.customers, records);
+}
+
+export function upsertProducts(db: Queryable, records: readonly SourcedRecord<ProductRecord>[]) {
+  return upsertRecords(db, productTable, UPSERT.products, records);
+}
+
+export function upsertCampaigns(db: Queryable, records: readonly SourcedRecord<CampaignRecord>[]) {
+  return upsertRecords(db, campaignTable, UPSERT.campaigns, records);
+}
+
+/** Customers with at least one purchase line item of any of these products (favourites may change). */
+export async function customersWhoBought(db: Queryable, productIds: readonly number[]): Promise<number[]> {
+  if (productIds.length === 0) return [];
+  const res = await db.query<{ customer_id: number }>(
+    `SELECT DISTINCT t.customer_id
+       FROM purchase_items i JOIN purchase_transactions t USING (transaction_id)
+      WHERE i.product_id = ANY($1::int4[])`,
+    [productIds],
+  );
+  return res.rows.map((r) => r.customer_id);
+}
+
+export interface CatalogChange {
+  productId: number;
+  category: string;
+  brand: string;
+}
+
+/**
+ * Catalog rows changed after revision `since` (0 for the whole catalog), and the revision to ask from
+ * next time. Revisions become visible in commit order (see migration 002), so nothing is skipped.
+ */
+export async function catalogChangesSince(
+  db: Queryable,
+  since: bigint,
+): Promise<{ changes: CatalogChange[]; revision: bigint }> {
+  const res = await db.query<{ product_id: number; category: string; brand: string; rev: string }>(
+    'SELECT product_id, category, brand, rev FROM product_catalog WHERE rev > $1 ORDER BY rev',
+    [since.toString()],
+  );
+  let revision = since;
+  const changes = res.rows.map((r) => {
+    const rev = BigInt(r.rev);
+    if (rev > revision) revision = rev;
+    return { productId: r.product_id, category: r.category, brand: r.brand };
+  });
+  return { changes, revision };
+}

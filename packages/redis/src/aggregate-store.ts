@@ -1,0 +1,299 @@
+import {
+  type CustomerProfileRecord,
+  type CustomerRecord,
+  emptyProfileState,
+  type Fact,
+  type ProfileState,
+} from '@cdp360/domain';
+import type { Redis } from 'ioredis';
+import { type RedisKeys, versionBase, watermarkField } from './keys';
+import { defineScripts, type ScriptPipeline } from './scripts';
+
+/** Where a fact was read from: a stream (e.g. a Kafka topic-partition) and its sequence (offset) in it. */
+export interface SourcePosition {
+  stream: string;
+  seq: number;
+}
+
+export type ApplyOp =
+  | { data: Fact; pos: SourcePosition }
+  /** A customer record; `time` is the sortable CloudEvents time. */
+  | { data: CustomerRecord; pos: SourcePosition; time: string };
+
+/** Outcome codes of the apply scripts. */
+export const APPLIED = 1;
+export const ALREADY_APPLIED = 0;
+export const RECORD_OUTRANKED = 2;
+
+export interface ApplyResult {
+  /** Per op, in order: APPLIED, ALREADY_APPLIED or RECORD_OUTRANKED. */
+  outcomes: number[];
+  /** The state of each requested customer after the ops, in request order. */
+  states: ProfileState[];
+  /** False when the epoch key was missing or different before or after the ops: Redis lost its state. */
+  epochIntact: boolean;
+}
+
+/** A customer's full state as stored, for rebuilds. */
+export interface StoredProfile {
+  state: ProfileState;
+  /** Sortable time and log order of the winning customer record. */
+  recordTime: string | null;
+  recordSeq: string | null;
+  /** Watermark per source stream. */
+  watermarks: Map<string, string>;
+  /** The distinct campaign ids (only needed to load a state; reads return the count in the state). */
+  campaignIds?: readonly number[];
+}
+
+export class RedisStateError extends Error {
+  readonly code = 'CDP_REDIS_STATE';
+  readonly retriable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RedisStateError';
+  }
+}
+
+/**
+ * Per-customer aggregates in Redis, changed only through the idempotent Lua scripts. One pipeline
+ * per batch: epoch check, every apply, every read, epoch check again.
+ */
+export class AggregateStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: RedisKeys,
+  ) {
+    defineScripts(redis);
+  }
+
+  async readEpoch(): Promise<number | null> {
+    const v = await this.redis.get(this.keys.epoch());
+    return v === null ? null : Number(v);
+  }
+
+  async writeEpoch(epoch: number): Promise<void> {
+    await this.redis.set(this.keys.epoch(), String(epoch));
+  }
+
+  async applyAndRead(ops: readonly ApplyOp[], customers: readonly number[], epoch: number): Promise<ApplyResult> {
+    const p = this.redis.pipeline() as unknown as ScriptPipeline & { get(key: string): unknown };
+    const epochKey = this.keys.epoch();
+    const base = versionBase(epoch).toString();
+    p.get(epochKey);
+    for (const op of ops) this.queueApply(p, op, base);
+    for (const id of customers) {
+      const k = this.keys.customer(id);
+      p.cdpReadProfile(k.aggregate, k.productLines, k.campaigns);
+    }
+    p.get(epochKey);
+    const replies = await p.exec();
+    if (!replies) throw new RedisStateError('Redis pipeline was discarded');
+    const values = replies.map(([err, value], i) => {
+      if (err) throw new RedisStateError(`Redis command ${i} of the batch failed: ${err.message}`, { cause: err });
+      return value;
+    });
+    const expected = String(epoch);
+    const epochIntact = values[0] === expected && values[values.length - 1] === expected;
+    const outcomes = values.slice(1, 1 + ops.length).map(Number);
+    const states = values
+      .slice(1 + ops.length, 1 + ops.length + customers.length)
+      .map((v, i) => parseProfile(customers[i]!, v as ReadReply).state);
+    return { outcomes, states, epochIntact };
+  }
+
+  /** Reads customers' states (no epoch check). */
+  async read(customers: readonly number[]): Promise<StoredProfile[]> {
+    if (customers.length === 0) return [];
+    const p = this.redis.pipeline() as unknown as ScriptPipeline;
+    for (const id of customers) {
+      const k = this.keys.customer(id);
+      p.cdpReadProfile(k.aggregate, k.productLines, k.campaigns);
+    }
+    const replies = (await p.exec()) ?? [];
+    return replies.map(([err, value], i) => {
+      if (err) throw new RedisStateError(`reading customer ${customers[i]} failed: ${err.message}`, { cause: err });
+      return parseProfile(customers[i]!, value as ReadReply);
+    });
+  }
+
+  /** Replaces customers' whole states (rebuild). */
+  async load(profiles: readonly StoredProfile[]): Promise<void> {
+    if (profiles.length === 0) return;
+    const p = this.redis.pipeline() as unknown as ScriptPipeline;
+    for (const prof of profiles) {
+      const k = this.keys.customer(prof.state.customerId);
+      const { agg, products, campaigns } = serializeProfile(prof);
+      p.cdpLoadProfile(
+        k.aggregate,
+        k.productLines,
+        k.campaigns,
+        agg.length / 2,
+        products.length / 2,
+        ...agg,
+        ...products,
+        ...campaigns,
+      );
+    }
+    const replies = (await p.exec()) ?? [];
+    for (const [err] of replies)
+      if (err) throw new RedisStateError(`loading a profile failed: ${err.message}`, { cause: err });
+  }
+
+  private queueApply(p: ScriptPipeline, op: ApplyOp, base: string): void {
+    const d = op.data;
+    const k = this.keys.customer(d.customerId);
+    const g = [watermarkField(op.pos.stream), op.pos.seq, base] as const;
+    switch (d.kind) {
+      case 'purchase':
+        p.cdpApplyPurchase(
+          k.aggregate,
+          k.productLines,
+          ...g,
+          d.totalCents,
+          d.purchaseDate,
+          ...d.items.map((i) => i.productId),
+        );
+        break;
+      case 'service_interaction':
+        p.cdpApplyInteraction(
+          k.aggregate,
+          ...g,
+          d.satisfactionScore === null ? '' : d.satisfactionScore,
+          d.resolutionStatus === 'Resolved' ? '1' : '0',
+        );
+        break;
+      case 'campaign_response':
+        p.cdpApplyResponse(k.aggregate, k.campaigns, ...g, d.campaignId, d.responseType === 'Conversion' ? '1' : '0');
+        break;
+      case 'web_session':
+        p.cdpApplySession(k.aggregate, ...g, d.pagesViewed, String(d.timeSpent), d.visitDate);
+        break;
+      case 'customer':
+        p.cdpApplyCustomer(k.aggregate, ...g, (op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d)));
+        break;
+    }
+  }
+}
+
+function recordOf(c: CustomerRecord): CustomerProfileRecord {
+  return {
+    firstName: c.firstName,
+    lastName: c.lastName,
+    email: c.email,
+    phoneNumber: c.phoneNumber,
+    dateOfBirth: c.dateOfBirth,
+    registrationDate: c.registrationDate,
+  };
+}
+
+type ReadReply = [string[], string[], number];
+
+function parseProfile(customerId: number, reply: ReadReply): StoredProfile {
+  const [aggFlat, productFlat, campaigns] = reply;
+  const s = emptyProfileState(customerId);
+  const watermarks = new Map<string, string>();
+  let recordTime: string | null = null;
+  let recordSeq: string | null = null;
+  for (let i = 0; i < aggFlat.length; i += 2) {
+    const f = aggFlat[i]!;
+    const v = aggFlat[i + 1]!;
+    switch (f) {
+      case 'v':
+        s.version = BigInt(v);
+        break;
+      case 'po':
+        s.orders = Number(v);
+        break;
+      case 'pv':
+        s.lifetimeValueCents = BigInt(v);
+        break;
+      case 'pl':
+        s.lastPurchaseDate = v;
+        break;
+      case 'si':
+        s.interactions = Number(v);
+        break;
+      case 'ss':
+        s.satisfactionSum = Number(v);
+        break;
+      case 'sn':
+        s.satisfactionCount = Number(v);
+        break;
+      case 'sr':
+        s.resolvedInteractions = Number(v);
+        break;
+      case 'rc':
+        s.responses = Number(v);
+        break;
+      case 'rv':
+        s.conversions = Number(v);
+        break;
+      case 'wc':
+        s.sessions = Number(v);
+        break;
+      case 'wp':
+        s.pagesViewedSum = Number(v);
+        break;
+      case 'wt':
+        s.timeSpentSum = Number(v);
+        break;
+      case 'wl':
+        s.lastVisitDate = v;
+        break;
+      case 'p':
+        s.record = JSON.parse(v) as CustomerProfileRecord;
+        break;
+      case 'pt':
+        recordTime = v;
+        break;
+      case 'ps':
+        recordSeq = v;
+        break;
+      default:
+        if (f.startsWith('o:')) watermarks.set(f.slice(2), v);
+    }
+  }
+  for (let i = 0; i < productFlat.length; i += 2) {
+    s.productLines.set(Number(productFlat[i]), Number(productFlat[i + 1]));
+  }
+  s.campaignsEngaged = Number(campaigns);
+  return { state: s, recordTime, recordSeq, watermarks };
+}
+
+/** The inverse of parseProfile, minus the campaign ids themselves (a rebuild passes those in). */
+function serializeProfile(p: StoredProfile): {
+  agg: string[];
+  products: string[];
+  campaigns: string[];
+} {
+  const s = p.state;
+  const agg: string[] = ['v', s.version.toString()];
+  const put = (f: string, v: string | number | bigint | null, skipZero = true) => {
+    if (v === null || (skipZero && (v === 0 || v === 0n))) return;
+    agg.push(f, String(v));
+  };
+  put('po', s.orders);
+  put('pv', s.lifetimeValueCents);
+  put('pl', s.lastPurchaseDate);
+  put('si', s.interactions);
+  put('ss', s.satisfactionSum);
+  put('sn', s.satisfactionCount);
+  put('sr', s.resolvedInteractions);
+  put('rc', s.responses);
+  put('rv', s.conversions);
+  put('wc', s.sessions);
+  put('wp', s.pagesViewedSum);
+  put('wt', s.timeSpentSum);
+  put('wl', s.lastVisitDate);
+  if (s.record) {
+    agg.push('p', JSON.stringify(s.record));
+    if (p.recordTime !== null) agg.push('pt', p.recordTime);
+    if (p.recordSeq !== null) agg.push('ps', p.recordSeq);
+  }
+  for (const [stream, seq] of p.watermarks) agg.push(watermarkField(stream), seq);
+  const products: string[] = [];
+  for (const [id, n] of s.productLines) products.push(String(id), String(n));
+  const campaigns = (p.campaignIds ?? []).map(String);
+  return { agg, products, campaigns };
+}

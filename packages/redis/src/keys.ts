@@ -1,0 +1,45 @@
+/**
+ * Every Redis key of the system is built here. All keys of one customer share the hash tag
+ * `{c:<id>}`, so each per-customer script touches a single Redis Cluster slot.
+ */
+export interface CustomerKeys {
+  /** Hash: counters, sums, max dates, the winning customer record, watermarks, version. */
+  aggregate: string;
+  /** Hash: product id -> purchase line items. */
+  productLines: string;
+  /** Set: campaign ids the customer responded to. */
+  campaigns: string;
+}
+
+export class RedisKeys {
+  /** @param namespace prefix of every key (tests isolate themselves with a random one) */
+  constructor(readonly namespace = 'cdp:') {}
+
+  customer(customerId: number): CustomerKeys {
+    const tag = `${this.namespace}{c:${customerId}}`;
+    return { aggregate: tag, productLines: `${tag}:pl`, campaigns: `${tag}:cmp` };
+  }
+
+  /**
+   * The Redis epoch: present while Redis holds the state built since the last (re)build. Its absence
+   * means Redis lost its data (restart without persistence, failover, FLUSHALL).
+   */
+  epoch(): string {
+    return `${this.namespace}meta:epoch`;
+  }
+
+  /** Pattern matching every key of the namespace (for tests and tooling, never on a hot path). */
+  pattern(): string {
+    return `${this.namespace}*`;
+  }
+}
+
+/** Watermark field of a source stream in a customer's aggregate hash. */
+export function watermarkField(stream: string): string {
+  return `o:${stream}`;
+}
+
+/** Versions carry the epoch in their high bits so that a rebuilt state always outranks older rows. */
+export function versionBase(epoch: number): bigint {
+  return BigInt(epoch) << 32n;
+}
