@@ -46,10 +46,11 @@ function loadPostgrator(): PostgratorCtor {
 
 /**
  * Brings the database to the latest migration in schemas/sql. Idempotent: a current database is left
- * as is. All pending migrations run in one transaction under an advisory lock, so a failure leaves
- * the database at its previous version and concurrent runs apply each migration once. (A migration
- * therefore cannot use statements that refuse transactions, like CREATE INDEX CONCURRENTLY.)
- * Checksums of applied migrations are verified: an edited, already applied file is an error.
+ * as is, and so is one at a later version than the files know of. All pending migrations run in one
+ * transaction under an advisory lock, so a failure leaves the database at its previous version and
+ * concurrent runs apply each migration once. (A migration therefore cannot use statements that refuse
+ * transactions, like CREATE INDEX CONCURRENTLY.) Checksums of applied migrations are verified: an
+ * edited, already applied file is an error.
  */
 export async function migrate(db: pg.Pool | string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const client =
@@ -78,7 +79,14 @@ export async function migrate(db: pg.Pool | string, options: MigrateOptions = {}
     await conn.query('BEGIN');
     try {
       await conn.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK_KEY]);
-      const applied = await postgrator.migrate();
+      const current = await postgrator.getDatabaseVersion();
+      const latest = await postgrator.getMaxVersion();
+      // Never downward: an older build migrating a database that a newer one has moved on leaves it
+      // alone (postgrator would run undo scripts to reach its own latest version). Checksums of what
+      // was applied are checked either way (postgrator.migrate checks them too).
+      let applied: PostgratorType.Migration[] = [];
+      if (latest > current) applied = await postgrator.migrate(String(latest));
+      else await postgrator.validateMigrations(current);
       const version = await postgrator.getDatabaseVersion();
       await conn.query('COMMIT');
       return { applied: applied.map((m) => ({ version: m.version, name: m.name })), version };
