@@ -1,0 +1,4 @@
+export * from './generator';
+export * from './manifest';
+export * from './ndjson';
+export * from './wire';
