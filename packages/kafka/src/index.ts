@@ -1,3 +1,4 @@
 export * from './client';
 export * from './produce';
 export * from './topics';
+export * from './dead-letter';

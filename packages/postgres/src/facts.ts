@@ -361,3 +361,11 @@ export async function catalogChangesSince(
   });
   return { changes, revision };
 }
+
+/** Product ids whose catalog revision is above `since`. */
+export async function productsChangedSince(db: Queryable, since: bigint): Promise<number[]> {
+  const res = await db.query<{ product_id: number }>('SELECT product_id FROM product_catalog WHERE rev > $1', [
+    since.toString(),
+  ]);
+  return res.rows.map((r) => r.product_id);
+}

@@ -72,8 +72,23 @@ export class AggregateStore {
     return v === null ? null : Number(v);
   }
 
-  async writeEpoch(epoch: number): Promise<void> {
-    await this.redis.set(this.keys.epoch(), String(epoch));
+  /** Removes every key of the namespace and marks a rebuild as started. */
+  async beginRebuild(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.pattern(), 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await this.redis.unlink(...keys);
+    } while (cursor !== '0');
+    await this.redis.set(this.keys.rebuilding(), String(Date.now()));
+  }
+
+  /** Publishes the epoch of a finished rebuild; false when Redis lost the data during the load. */
+  async publishEpoch(epoch: number): Promise<boolean> {
+    const r = await (
+      this.redis as unknown as { cdpPublishEpoch(...a: (string | number)[]): Promise<number> }
+    ).cdpPublishEpoch(this.keys.rebuilding(), this.keys.epoch(), epoch);
+    return r === 1;
   }
 
   async applyAndRead(ops: readonly ApplyOp[], customers: readonly number[], epoch: number): Promise<ApplyResult> {

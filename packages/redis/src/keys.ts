@@ -25,7 +25,12 @@ export class RedisKeys {
    * means Redis lost its data (restart without persistence, failover, FLUSHALL).
    */
   epoch(): string {
-    return `${this.namespace}meta:epoch`;
+    return `${this.namespace}{meta}:epoch`;
+  }
+
+  /** Present while a rebuild is loading; a rebuild only publishes its epoch if this survived. */
+  rebuilding(): string {
+    return `${this.namespace}{meta}:rebuilding`;
   }
 
   /** Pattern matching every key of the namespace (for tests and tooling, never on a hot path). */

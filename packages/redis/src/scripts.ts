@@ -13,6 +13,7 @@ export const SCRIPTS = {
   cdpApplyCustomer: { file: 'apply-customer-1.lua', keys: 1 },
   cdpReadProfile: { file: 'read-profile-3.lua', keys: 3 },
   cdpLoadProfile: { file: 'load-profile-3.lua', keys: 3 },
+  cdpPublishEpoch: { file: 'publish-epoch-2.lua', keys: 2 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,15 +1,9 @@
 import { createLogger, loadConfig } from '@cdp360/config';
-import { parseDateLike, utcDate } from '@cdp360/domain';
+import { utcDate } from '@cdp360/domain';
 import { createPool, runBatch } from '@cdp360/postgres';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import pino from 'pino';
-
-function calendarDate(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || parseDateLike(value) === null) {
-    throw new InvalidArgumentError(`expected a calendar date YYYY-MM-DD, e.g. 2026-11-25`);
-  }
-  return value;
-}
+import { calendarDate } from './arguments';
 
 export function registerBatchCommand(program: Command): void {
   program

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import { registerBatchCommand } from './batch';
+import { registerGenerateCommand } from './generate';
 import { registerMigrateCommand } from './migrate';
 import { registerTopicsCommand } from './topics';
+import { registerUpdaterCommand } from './updater';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
   registerBatchCommand(program);
   registerTopicsCommand(program);
+  registerGenerateCommand(program);
+  registerUpdaterCommand(program);
 }

@@ -1,0 +1,52 @@
+import type { IHeaders, Producer } from 'kafkajs';
+
+/** A rejected message with where it came from and why. */
+export interface DeadLetter {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+  /** Stable reason code, e.g. `invalid_payload`. */
+  code: string;
+  /** Human-readable reason. */
+  reason: string;
+}
+
+/** Headers added to a dead-lettered message; the original headers are kept as they were. */
+export const DEAD_LETTER_HEADERS = {
+  sourceTopic: 'cdp-dlq-source-topic',
+  sourcePartition: 'cdp-dlq-source-partition',
+  sourceOffset: 'cdp-dlq-source-offset',
+  code: 'cdp-dlq-code',
+  reason: 'cdp-dlq-reason',
+} as const;
+
+/**
+ * Sends rejected messages, key and value byte for byte, to the dead-letter topic and resolves once
+ * every replica in sync has them (acks = -1), so the source offsets can be committed after.
+ */
+export async function sendDeadLetters(
+  producer: Producer,
+  topic: string,
+  letters: readonly DeadLetter[],
+): Promise<void> {
+  if (letters.length === 0) return;
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: letters.map((l) => ({
+      key: l.key,
+      value: l.value,
+      headers: {
+        ...l.headers,
+        [DEAD_LETTER_HEADERS.sourceTopic]: l.sourceTopic,
+        [DEAD_LETTER_HEADERS.sourcePartition]: String(l.sourcePartition),
+        [DEAD_LETTER_HEADERS.sourceOffset]: l.sourceOffset,
+        [DEAD_LETTER_HEADERS.code]: l.code,
+        [DEAD_LETTER_HEADERS.reason]: l.reason,
+      },
+    })),
+  });
+}

@@ -1,0 +1,179 @@
+import type { ClientBase, Pool } from 'pg';
+
+type Queryable = Pool | ClientBase;
+
+/**
+ * Every customer id of the universe (customer records and the four customer-keyed fact tables),
+ * ascending. Used to rebuild aggregates in chunks.
+ */
+export async function allCustomerIds(db: Queryable): Promise<number[]> {
+  const res = await db.query<{ customer_id: number }>(
+    `SELECT customer_id FROM customer_info
+     UNION SELECT customer_id FROM purchase_transactions
+     UNION SELECT customer_id FROM customer_service
+     UNION SELECT customer_id FROM campaign_responses
+     UNION SELECT customer_id FROM website_behavior
+     ORDER BY 1`,
+  );
+  return res.rows.map((r) => r.customer_id);
+}
+
+/** The aggregate state of one customer as computed from the durable facts. */
+export interface FactsProfile {
+  customerId: number;
+  orders: number;
+  ltvCents: string;
+  lastPurchase: string | null;
+  productIds: number[];
+  productLines: number[];
+  interactions: number;
+  satSum: number;
+  satCount: number;
+  resolved: number;
+  responses: number;
+  conversions: number;
+  campaignIds: number[];
+  sessions: number;
+  pagesSum: string;
+  timeSum: number;
+  lastVisit: string | null;
+  record: {
+    firstName: string | null;
+    lastName: string | null;
+    email: string | null;
+    phoneNumber: string | null;
+    dateOfBirth: string | null;
+    registrationDate: string;
+    eventTime: string;
+    srcSeq: string;
+  } | null;
+  /** Highest sequence per source stream (from `src` = `<stream>/<seq>`). */
+  streams: string[];
+  seqs: string[];
+}
+
+const range = 'customer_id BETWEEN $1 AND $2';
+
+const PROFILES_SQL = `WITH
+p AS (
+  SELECT customer_id, count(*)::int AS orders, (sum(total_amount) * 100)::int8::text AS ltv_cents,
+         max(purchase_date)::text AS last_purchase
+  FROM purchase_transactions WHERE ${range} GROUP BY customer_id),
+li AS (
+  SELECT t.customer_id, i.product_id, count(*)::int AS n
+  FROM purchase_transactions t JOIN purchase_items i USING (transaction_id)
+  WHERE t.${range} GROUP BY t.customer_id, i.product_id),
+pl AS (
+  SELECT customer_id, array_agg(product_id) AS product_ids, array_agg(n) AS product_lines FROM li GROUP BY customer_id),
+s AS (
+  SELECT customer_id, count(*)::int AS interactions, coalesce(sum(satisfaction_score), 0)::int AS sat_sum,
+         count(satisfaction_score)::int AS sat_count,
+         (count(*) FILTER (WHERE resolution_status = 'Resolved'))::int AS resolved
+  FROM customer_service WHERE ${range} GROUP BY customer_id),
+r AS (
+  SELECT customer_id, count(*)::int AS responses,
+         (count(*) FILTER (WHERE response_type = 'Conversion'))::int AS conversions,
+         array_agg(DISTINCT campaign_id) AS campaign_ids
+  FROM campaign_responses WHERE ${range} GROUP BY customer_id),
+w AS (
+  SELECT customer_id, count(*)::int AS sessions, sum(pages_viewed)::int8::text AS pages_sum,
+         sum(time_spent) AS time_sum, max(visit_date)::text AS last_visit
+  FROM website_behavior WHERE ${range} GROUP BY customer_id),
+c AS (
+  SELECT customer_id, first_name, last_name, email, phone_number, date_of_birth::text AS date_of_birth,
+         registration_date::text AS registration_date, event_time, src_seq::text AS src_seq
+  FROM customer_info WHERE ${range}),
+src AS (
+  SELECT customer_id, src FROM purchase_transactions WHERE ${range}
+  UNION ALL SELECT customer_id, src FROM customer_service WHERE ${range}
+  UNION ALL SELECT customer_id, src FROM campaign_responses WHERE ${range}
+  UNION ALL SELECT customer_id, src FROM website_behavior WHERE ${range}
+  UNION ALL SELECT customer_id, src FROM customer_info WHERE ${range}),
+wm AS (
+  SELECT customer_id, array_agg(stream) AS streams, array_agg(seq::text) AS seqs FROM (
+    SELECT customer_id, substring(src FROM '^(.*)/[0-9]+$') AS stream,
+           max(substring(src FROM '/([0-9]+)$')::int8) AS seq
+    FROM src WHERE src ~ '^.+/[0-9]+$' GROUP BY 1, 2) x
+  GROUP BY customer_id),
+ids AS (
+  SELECT customer_id FROM p UNION SELECT customer_id FROM s UNION SELECT customer_id FROM r
+  UNION SELECT customer_id FROM w UNION SELECT customer_id FROM c)
+SELECT ids.customer_id, p.orders, p.ltv_cents, p.last_purchase, pl.product_ids, pl.product_lines,
+       s.interactions, s.sat_sum, s.sat_count, s.resolved, r.responses, r.conversions, r.campaign_ids,
+       w.sessions, w.pages_sum, w.time_sum, w.last_visit,
+       c.first_name, c.last_name, c.email, c.phone_number, c.date_of_birth, c.registration_date,
+       c.event_time, c.src_seq, wm.streams, wm.seqs
+FROM ids
+LEFT JOIN p USING (customer_id) LEFT JOIN pl USING (customer_id) LEFT JOIN s USING (customer_id)
+LEFT JOIN r USING (customer_id) LEFT JOIN w USING (customer_id) LEFT JOIN c USING (customer_id)
+LEFT JOIN wm USING (customer_id)
+ORDER BY ids.customer_id`;
+
+interface Row {
+  customer_id: number;
+  orders: number | null;
+  ltv_cents: string | null;
+  last_purchase: string | null;
+  product_ids: number[] | null;
+  product_lines: number[] | null;
+  interactions: number | null;
+  sat_sum: number | null;
+  sat_count: number | null;
+  resolved: number | null;
+  responses: number | null;
+  conversions: number | null;
+  campaign_ids: number[] | null;
+  sessions: number | null;
+  pages_sum: string | null;
+  time_sum: number | null;
+  last_visit: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  phone_number: string | null;
+  date_of_birth: string | null;
+  registration_date: string | null;
+  event_time: string | null;
+  src_seq: string | null;
+  streams: string[] | null;
+  seqs: string[] | null;
+}
+
+/** Aggregates computed from the durable facts for customers with ids in [from, to]. */
+export async function profilesFromFacts(db: Queryable, from: number, to: number): Promise<FactsProfile[]> {
+  const res = await db.query<Row>(PROFILES_SQL, [from, to]);
+  return res.rows.map((r) => ({
+    customerId: r.customer_id,
+    orders: r.orders ?? 0,
+    ltvCents: r.ltv_cents ?? '0',
+    lastPurchase: r.last_purchase,
+    productIds: r.product_ids ?? [],
+    productLines: r.product_lines ?? [],
+    interactions: r.interactions ?? 0,
+    satSum: r.sat_sum ?? 0,
+    satCount: r.sat_count ?? 0,
+    resolved: r.resolved ?? 0,
+    responses: r.responses ?? 0,
+    conversions: r.conversions ?? 0,
+    campaignIds: r.campaign_ids ?? [],
+    sessions: r.sessions ?? 0,
+    pagesSum: r.pages_sum ?? '0',
+    timeSum: r.time_sum ?? 0,
+    lastVisit: r.last_visit,
+    record:
+      r.registration_date === null
+        ? null
+        : {
+            firstName: r.first_name,
+            lastName: r.last_name,
+            email: r.email,
+            phoneNumber: r.phone_number,
+            dateOfBirth: r.date_of_birth,
+            registrationDate: r.registration_date,
+            eventTime: r.event_time!,
+            srcSeq: r.src_seq!,
+          },
+    streams: r.streams ?? [],
+    seqs: r.seqs ?? [],
+  }));
+}

@@ -1,0 +1,10 @@
+import { parseDateLike } from '@cdp360/domain';
+import { InvalidArgumentError } from 'commander';
+
+/** Commander parser for `--as-of`-style options: a real calendar date YYYY-MM-DD. */
+export function calendarDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || parseDateLike(value) === null) {
+    throw new InvalidArgumentError('expected a calendar date YYYY-MM-DD, e.g. 2026-11-25');
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+import { createLogger, loadConfig } from '@cdp360/config';
+import { runUpdater } from '@cdp360/updater';
+import type { Command } from 'commander';
+import { calendarDate } from './arguments';
+
+export function registerUpdaterCommand(program: Command): void {
+  program
+    .command('updater')
+    .description('run the streaming profile updater: Kafka topics -> Redis aggregates -> customer_360')
+    .option('--group <id>', 'consumer group id (default: CDP_GROUP_ID, else cdp-updater)')
+    .option('--topic-prefix <prefix>', 'topic name prefix (default: CDP_TOPIC_PREFIX)')
+    .option(
+      '--as-of <date>',
+      'fixed UTC date for the date-dependent columns (default: CDP_AS_OF, else today)',
+      calendarDate,
+    )
+    .option('--until-idle', 'exit 0 once the group has committed every message of every input partition')
+    .option('--redis-namespace <prefix>', 'prefix of every Redis key', 'cdp:')
+    .option('--stats-interval <seconds>', 'how often to log the counters', (v) => Number(v), 30)
+    .action(
+      async (opts: {
+        group?: string;
+        topicPrefix?: string;
+        asOf?: string;
+        untilIdle?: boolean;
+        redisNamespace: string;
+        statsInterval: number;
+      }) => {
+        const env = { ...process.env };
+        if (opts.group !== undefined) env.CDP_GROUP_ID = opts.group;
+        if (opts.topicPrefix !== undefined) env.CDP_TOPIC_PREFIX = opts.topicPrefix;
+        if (opts.asOf !== undefined) env.CDP_AS_OF = opts.asOf;
+        const config = loadConfig(env);
+        const logger = createLogger({ level: config.logLevel, name: 'cdp-updater' });
+        const summary = await runUpdater({
+          config,
+          logger,
+          untilIdle: opts.untilIdle,
+          redisNamespace: opts.redisNamespace,
+          statsIntervalMs: opts.statsInterval * 1000,
+          handleSignals: true,
+        });
+        const rows = Object.entries(summary.counters.toJSON()).map(
+          ([topic, c]) =>
+            `  ${topic.padEnd(40)} ${String(c.applied).padStart(9)} ${String(c.duplicate).padStart(9)} ${String(c.deadLettered).padStart(9)}`,
+        );
+        const t = summary.counters.totals();
+        process.stderr.write(
+          [
+            `updater stopped (${summary.reason}) after ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.units} units`,
+            `  ${'topic'.padEnd(40)} ${'applied'.padStart(9)} ${'duplicate'.padStart(9)} ${'dead'.padStart(9)}`,
+            ...rows,
+            `  ${'total'.padEnd(40)} ${String(t.applied).padStart(9)} ${String(t.duplicate).padStart(9)} ${String(t.deadLettered).padStart(9)}`,
+            '',
+          ].join('\n'),
+        );
+      },
+    );
+}

@@ -1,0 +1,173 @@
+import type { Logger } from '@cdp360/config';
+import { INPUT_TOPICS, type InputKind, topicNames } from '@cdp360/domain';
+import { type DeadLetter, sendDeadLetters } from '@cdp360/kafka';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { ProfilePipeline, UnitResult } from '../pipeline';
+import type { DeadLetterSink, HeaderValue, Rejected, SourceMessage } from '../source';
+import { Counters } from '../stats';
+import { UnitBatcher } from '../unit-batcher';
+
+export interface KafkaSourceOptions {
+  groupId: string;
+  topicPrefix: string;
+  /** Start from the earliest offset when the group has no committed offset (default true). */
+  fromBeginning?: boolean;
+  /** Items per unit of work before it starts without waiting for the linger. */
+  maxUnitMessages?: number;
+  /** ms the first batch of a unit waits for batches of other partitions. */
+  lingerMs?: number;
+  /** kafkajs fetch size per partition, bytes. */
+  maxBytesPerPartition?: number;
+  /** How many partitions' batches are taken at once (and so can share a unit). */
+  partitionsConsumedConcurrently?: number;
+}
+
+/** Kafka message headers as kafkajs gives them. */
+function headersOf(m: KafkaMessage): Record<string, HeaderValue> {
+  return (m.headers ?? {}) as Record<string, HeaderValue>;
+}
+
+export class KafkaDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+  ) {}
+
+  send(rejected: readonly Rejected[]): Promise<void> {
+    const letters: DeadLetter[] = rejected.map((r) => ({
+      key: r.message.key,
+      value: r.message.value,
+      headers: r.message.headers as IHeaders,
+      sourceTopic: r.message.topic,
+      sourcePartition: r.message.partition,
+      sourceOffset: r.message.offset,
+      code: r.code,
+      reason: r.reason,
+    }));
+    return sendDeadLetters(this.producer, this.topic, letters);
+  }
+}
+
+interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: SourceMessage[];
+  lastOffset: string;
+}
+
+/**
+ * Feeds the pipeline from one Kafka consumer group over the seven input topics. Batches of all
+ * partitions taken at once are processed as one unit; their offsets are committed, in one request,
+ * only after the unit's effects are durable.
+ */
+export class KafkaSource {
+  readonly consumer: Consumer;
+  readonly counters = new Counters();
+  private readonly kindOf = new Map<string, InputKind>();
+  private readonly batcher: UnitBatcher<PartitionBatch, UnitResult>;
+  private readonly log: Logger;
+  lastActivity = Date.now();
+  units = 0;
+
+  constructor(
+    kafka: Kafka,
+    private readonly pipeline: ProfilePipeline,
+    logger: Logger,
+    private readonly options: KafkaSourceOptions,
+  ) {
+    this.log = logger.child({ component: 'kafka-source' });
+    const names = topicNames(options.topicPrefix);
+    for (const t of INPUT_TOPICS) this.kindOf.set(names.inputs[t.kind], t.kind);
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024, // 1 MiB
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 60_000,
+    });
+    this.batcher = new UnitBatcher<PartitionBatch, UnitResult>({
+      maxItems: options.maxUnitMessages ?? 5000,
+      lingerMs: options.lingerMs ?? 5,
+      run: (batches) => this.runUnit(batches),
+    });
+  }
+
+  get topics(): string[] {
+    return [...this.kindOf.keys()];
+  }
+
+  get busy(): boolean {
+    return this.batcher.busy;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 32,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  private async eachBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.isEmpty() || !isRunning() || isStale()) return;
+    const kind = this.kindOf.get(batch.topic);
+    if (!kind) throw new Error(`message from unexpected topic ${batch.topic}`);
+    const stream = `${batch.topic}/${batch.partition}`;
+    const messages: SourceMessage[] = batch.messages.map((m) => ({
+      kind,
+      topic: batch.topic,
+      key: m.key ?? null,
+      value: m.value ?? null,
+      headers: headersOf(m),
+      stream,
+      seq: Number(m.offset),
+      partition: batch.partition,
+      offset: m.offset,
+    }));
+    this.lastActivity = Date.now();
+    // The unit may take a while behind earlier units: keep the group membership alive meanwhile.
+    const beat = setInterval(() => heartbeat().catch(() => {}), 3_000);
+    try {
+      await this.batcher.submit([
+        { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() },
+      ]);
+    } finally {
+      clearInterval(beat);
+      this.lastActivity = Date.now();
+    }
+  }
+
+  private async runUnit(batches: PartitionBatch[]): Promise<UnitResult> {
+    const started = Date.now();
+    const messages = batches.length === 1 ? batches[0]!.messages : batches.flatMap((b) => b.messages);
+    const result = await this.pipeline.processUnit(messages);
+    // Effects are durable: now the positions may be committed (next offset = last + 1).
+    const offsets = batches.map((b) => ({
+      topic: b.topic,
+      partition: b.partition,
+      offset: (BigInt(b.lastOffset) + 1n).toString(),
+    }));
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (err) {
+      // Typically a rebalance: the partitions' new owner redelivers from the last commit, and the
+      // positions make that redelivery change nothing.
+      this.log.warn({ err, partitions: offsets.length }, 'offset commit failed; the batch will be redelivered');
+    }
+    this.counters.merge(result.counters);
+    this.units++;
+    this.log.debug(
+      { messages: messages.length, partitions: batches.length, rows: result.rowsWritten, ms: Date.now() - started },
+      'unit done',
+    );
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}

@@ -1,0 +1,270 @@
+import type { Logger } from '@cdp360/config';
+import {
+  type CampaignRecord,
+  type CustomerRecord,
+  customer360Row,
+  decodeMessage,
+  type Fact,
+  type ProductRecord,
+  utcDate,
+} from '@cdp360/domain';
+import {
+  customersWhoBought,
+  type FactOutcome,
+  productsChangedSince,
+  raiseUpdaterState,
+  readUpdaterState,
+  recordInteractions,
+  recordPurchases,
+  recordResponses,
+  recordSessions,
+  type SourcedFact,
+  type SourcedRecord,
+  upsertCampaigns,
+  upsertCustomer360,
+  upsertCustomers,
+  upsertProducts,
+} from '@cdp360/postgres';
+import type { AggregateStore, ApplyOp } from '@cdp360/redis';
+import type { Pool } from 'pg';
+import { CatalogCache } from './catalog-cache';
+import { rebuildAggregates } from './rebuild';
+import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId } from './source';
+import { Counters } from './stats';
+
+export interface PipelineDeps {
+  db: Pool;
+  store: AggregateStore;
+  deadLetters: DeadLetterSink;
+  logger: Logger;
+  /** Injected clock: the as-of date is today's UTC date unless fixed. */
+  clock?: () => Date;
+  /** Fixed as-of date (CDP_AS_OF) for reproducible runs. */
+  asOf?: string;
+}
+
+export interface UnitResult {
+  counters: Counters;
+  /** Customers whose customer_360 row was written. */
+  rowsWritten: number;
+  /** Whether Redis had lost its state and was rebuilt during this unit. */
+  recovered: boolean;
+}
+
+interface Accepted<T> {
+  message: SourceMessage;
+  data: T;
+  time: string;
+}
+
+const FACT_BUSINESS_ID: Record<Fact['kind'], (f: Fact) => string> = {
+  purchase: (f) => (f as Extract<Fact, { kind: 'purchase' }>).transactionId,
+  service_interaction: (f) => (f as Extract<Fact, { kind: 'service_interaction' }>).interactionId,
+  campaign_response: (f) => (f as Extract<Fact, { kind: 'campaign_response' }>).responseId,
+  web_session: (f) => (f as Extract<Fact, { kind: 'web_session' }>).sessionId,
+};
+
+/** Rows are upserted in chunks so one huge catalog change can't build a giant statement. */
+const ROW_CHUNK = 5000;
+
+/**
+ * The transport-neutral heart of the updater. One unit of work (a batch of messages from any number
+ * of topics and partitions) flows: decode → dead-letter rejects → record facts durably in Postgres →
+ * apply to Redis aggregates (idempotent per position) → derive and upsert the touched customers'
+ * rows. When `processUnit` resolves, every effect of the unit is durable and its positions may be
+ * committed; when it rejects, nothing may be committed (a redelivery is safe).
+ */
+export class ProfilePipeline {
+  private readonly catalog: CatalogCache;
+  private epoch = 0;
+  /** Products changed in the catalog whose buyers' rows still have to be re-derived. */
+  private pendingCatalog: number[] = [];
+  private readonly log: Logger;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.catalog = new CatalogCache(deps.db);
+    this.log = deps.logger.child({ component: 'pipeline' });
+  }
+
+  get catalogSize(): number {
+    return this.catalog.size;
+  }
+
+  asOfDate(): string {
+    return this.deps.asOf ?? utcDate((this.deps.clock ?? (() => new Date()))());
+  }
+
+  /**
+   * Loads the catalog, makes sure Redis holds a complete state (rebuilding it from the facts if it
+   * does not) and picks up catalog changes whose rows were not re-derived before a crash.
+   */
+  async start(): Promise<void> {
+    await this.catalog.refresh();
+    const settled = await readUpdaterState(this.deps.db, 'catalog_settled');
+    this.pendingCatalog = await productsChangedSince(this.deps.db, settled);
+    await this.ensureRedisState();
+  }
+
+  private async ensureRedisState(): Promise<boolean> {
+    const result = await rebuildAggregates(
+      { db: this.deps.db, store: this.deps.store, logger: this.log },
+      { onlyIfLost: true },
+    );
+    this.epoch = result.epoch;
+    return result.rebuilt;
+  }
+
+  async processUnit(messages: readonly SourceMessage[]): Promise<UnitResult> {
+    const counters = new Counters();
+    const rejected: Rejected[] = [];
+    const customers: Accepted<CustomerRecord>[] = [];
+    const products: Accepted<ProductRecord>[] = [];
+    const campaigns: Accepted<CampaignRecord>[] = [];
+    const facts: Accepted<Fact>[] = [];
+    const seenFacts = new Set<string>();
+
+    for (const m of messages) {
+      const r = decodeMessage(m.kind, m.key, m.value);
+      if (!r.ok) {
+        rejected.push({ message: m, code: r.code, reason: r.reason });
+        counters.add(m.topic, 'deadLettered');
+        continue;
+      }
+      const { data, meta } = r.event;
+      switch (data.kind) {
+        case 'customer':
+          customers.push({ message: m, data, time: meta.time });
+          break;
+        case 'product':
+          products.push({ message: m, data, time: meta.time });
+          break;
+        case 'campaign':
+          campaigns.push({ message: m, data, time: meta.time });
+          break;
+        default: {
+          // The first copy of a business id in the unit wins; later copies are duplicates.
+          const id = `${data.kind}\u0000${FACT_BUSINESS_ID[data.kind](data)}`;
+          if (seenFacts.has(id)) {
+            counters.add(m.topic, 'duplicate');
+          } else {
+            seenFacts.add(id);
+            facts.push({ message: m, data, time: meta.time });
+          }
+        }
+      }
+    }
+
+    // Dead letters travel while the facts are recorded; both must be durable before the commit.
+    const deadLettered = rejected.length > 0 ? this.deps.deadLetters.send(rejected) : Promise.resolve();
+    deadLettered.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
+
+    const outcomes = await this.recordFacts(facts);
+    await Promise.all([
+      upsertProducts(this.deps.db, products.map(sourcedRecord)),
+      upsertCampaigns(this.deps.db, campaigns.map(sourcedRecord)),
+      upsertCustomers(this.deps.db, customers.map(sourcedRecord)),
+    ]);
+    for (const r of [...products, ...campaigns, ...customers]) counters.add(r.message.topic, 'applied');
+
+    const ops: ApplyOp[] = [];
+    const touched = new Set<number>();
+    for (const c of customers) {
+      ops.push({ data: c.data, pos: { stream: c.message.stream, seq: c.message.seq }, time: c.time });
+      touched.add(c.data.customerId);
+    }
+    facts.forEach((f, i) => {
+      if (outcomes[i] === 'duplicate') {
+        counters.add(f.message.topic, 'duplicate');
+        return;
+      }
+      counters.add(f.message.topic, 'applied');
+      ops.push({ data: f.data, pos: { stream: f.message.stream, seq: f.message.seq } });
+      touched.add(f.data.customerId);
+    });
+
+    // Catalog changes (from this unit or any other instance) re-derive the rows of their buyers.
+    const changedProducts = [...this.pendingCatalog, ...(await this.catalog.refresh())];
+    const catalogRevision = this.catalog.revision;
+    if (changedProducts.length > 0) {
+      for (const id of await customersWhoBought(this.deps.db, changedProducts)) touched.add(id);
+    }
+
+    const ids = [...touched];
+    let { states, recovered } = await this.applyToRedis(ops, ids);
+    const asOf = this.asOfDate();
+    let rowsWritten = 0;
+    for (let i = 0; i < states.length; i += ROW_CHUNK) {
+      const rows = states.slice(i, i + ROW_CHUNK).map((s) => ({
+        row: customer360Row(s, this.catalog.lookup, asOf),
+        version: s.version,
+      }));
+      rowsWritten += (await upsertCustomer360(this.deps.db, rows)).length;
+    }
+    states = [];
+    if (changedProducts.length > 0) {
+      await raiseUpdaterState(this.deps.db, 'catalog_settled', catalogRevision);
+      this.pendingCatalog = [];
+    }
+    await deadLettered;
+    return { counters, rowsWritten, recovered };
+  }
+
+  private async recordFacts(facts: readonly Accepted<Fact>[]): Promise<FactOutcome[]> {
+    const groups: Record<Fact['kind'], { index: number[]; items: SourcedFact<Fact>[] }> = {
+      purchase: { index: [], items: [] },
+      service_interaction: { index: [], items: [] },
+      campaign_response: { index: [], items: [] },
+      web_session: { index: [], items: [] },
+    };
+    facts.forEach((f, i) => {
+      const g = groups[f.data.kind];
+      g.index.push(i);
+      g.items.push({ data: f.data, src: sourceId(f.message) });
+    });
+    const db = this.deps.db;
+    const results = await Promise.all([
+      recordPurchases(db, groups.purchase.items as SourcedFact<Extract<Fact, { kind: 'purchase' }>>[]),
+      recordInteractions(
+        db,
+        groups.service_interaction.items as SourcedFact<Extract<Fact, { kind: 'service_interaction' }>>[],
+      ),
+      recordResponses(
+        db,
+        groups.campaign_response.items as SourcedFact<Extract<Fact, { kind: 'campaign_response' }>>[],
+      ),
+      recordSessions(db, groups.web_session.items as SourcedFact<Extract<Fact, { kind: 'web_session' }>>[]),
+    ]);
+    const outcomes: FactOutcome[] = new Array(facts.length);
+    const order = [groups.purchase, groups.service_interaction, groups.campaign_response, groups.web_session];
+    order.forEach((g, k) => {
+      g.index.forEach((factIndex, j) => {
+        outcomes[factIndex] = results[k]![j]!;
+      });
+    });
+    return outcomes;
+  }
+
+  /**
+   * Applies the ops and reads the touched states in one pipeline. If Redis lost its state (the epoch
+   * key vanished before or during the pipeline), rebuilds it from Postgres, which already holds this
+   * unit's facts, and runs the same ops again: the watermarks make the repeat exact.
+   */
+  private async applyToRedis(ops: ApplyOp[], ids: number[]) {
+    let recovered = false;
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.deps.store.applyAndRead(ops, ids, this.epoch);
+      if (r.epochIntact) return { states: r.states, recovered };
+      this.log.warn(
+        { attempt, epoch: this.epoch },
+        'Redis lost its state (epoch key missing); rebuilding from Postgres',
+      );
+      await this.ensureRedisState();
+      recovered = true;
+      if (attempt >= 5) throw new Error('Redis keeps losing its state; giving up on this batch');
+    }
+  }
+}
+
+function sourcedRecord<T>(a: Accepted<T>): SourcedRecord<T> {
+  return { data: a.data, src: sourceId(a.message), time: a.time, seq: a.message.seq };
+}
