@@ -27,6 +27,10 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
 /**
  * Days since 1970-01-01 of a proleptic Gregorian date, by arithmetic (H. Hinnant's days_from_civil).
  * `Date.UTC` cannot be used: it maps years 0..99 to 1900..1999.
@@ -102,30 +106,37 @@ export interface ParsedTimestamp {
 export function parseTimestamp(text: string): ParsedTimestamp | null {
   const m = TIMESTAMP.exec(text);
   if (!m) return null;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as number[];
-  if (!validYmd(y!, mo!, d!) || h! > 23 || mi! > 59 || s! > 60) return null;
-  const frac = (m[7] ?? '').slice(0, 9).padEnd(9, '0');
+  const y = +m[1]!;
+  const mo = +m[2]!;
+  const d = +m[3]!;
+  const h = +m[4]!;
+  const mi = +m[5]!;
+  const s = +m[6]!;
+  if (!validYmd(y, mo, d) || h > 23 || mi > 59 || s > 60) return null;
+  const fraction = m[7];
   let offsetMin = 0;
   const zone = m[8]!;
   if (zone !== 'Z' && zone !== 'z') {
-    const oh = Number(zone.slice(1, 3));
-    const om = Number(zone.slice(4, 6));
+    const oh = +zone.slice(1, 3);
+    const om = +zone.slice(4, 6);
     if (oh > 23 || om > 59) return null;
-    offsetMin = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
+    offsetMin = (zone.charCodeAt(0) === 45 ? -1 : 1) * (oh * 60 + om);
   }
   // A leap second (:60) is folded onto :59.999999999 of the same minute, keeping order.
   const leap = s === 60;
-  const nanos = leap ? '999999999' : frac;
+  const nanos = leap ? '999999999' : fraction === undefined ? '000000000' : fraction.slice(0, 9).padEnd(9, '0');
   // Whole seconds since the epoch by arithmetic (Date.UTC would misread years 0..99).
-  const seconds = daysFromCivil(y!, mo!, d!) * 86_400 + h! * 3600 + mi! * 60 + (leap ? 59 : s!) - offsetMin * 60;
+  const seconds = daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + (leap ? 59 : s) - offsetMin * 60;
   const day = Math.floor(seconds / 86_400);
   if (day < MIN_EPOCH_DAY || day > MAX_EPOCH_DAY) return null;
   const secOfDay = seconds - day * 86_400;
-  const epochMs = seconds * 1000 + Math.floor(Number(nanos) / 1e6);
-  const date = fromEpochDay(day);
+  const epochMs = seconds * 1000 + Math.floor(+nanos / 1e6);
+  // Without an offset the UTC date and time are the text's own digits.
+  const date = offsetMin === 0 ? `${m[1]}-${m[2]}-${m[3]}` : fromEpochDay(day);
   const sortable =
-    `${date}T${pad(Math.floor(secOfDay / 3600), 2)}:${pad(Math.floor(secOfDay / 60) % 60, 2)}:` +
-    `${pad(secOfDay % 60, 2)}.${nanos}Z`;
+    offsetMin === 0 && !leap
+      ? `${date}T${m[4]}:${m[5]}:${m[6]}.${nanos}Z`
+      : `${date}T${pad2(Math.floor(secOfDay / 3600))}:${pad2(Math.floor(secOfDay / 60) % 60)}:${pad2(secOfDay % 60)}.${nanos}Z`;
   return { date, epochMs, sortable };
 }
 
@@ -135,6 +146,6 @@ export function parseTimestamp(text: string): ParsedTimestamp | null {
  */
 export function parseDateLike(text: string): string | null {
   const m = DATE.exec(text);
-  if (m) return validYmd(Number(m[1]), Number(m[2]), Number(m[3])) ? text : null;
+  if (m) return validYmd(+m[1]!, +m[2]!, +m[3]!) ? text : null;
   return parseTimestamp(text)?.date ?? null;
 }

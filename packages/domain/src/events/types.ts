@@ -103,4 +103,15 @@ export interface DecodedEvent<P extends Payload = Payload> {
   data: P;
 }
 
-export type DecodeResult = { ok: true; event: DecodedEvent } | { ok: false; reason: string };
+/** Why a message was rejected; stable, for metrics and branching (the reason text is for humans). */
+export type DecodeErrorCode =
+  | 'missing_value'
+  | 'invalid_utf8'
+  | 'invalid_json'
+  | 'invalid_envelope'
+  | 'wrong_type'
+  | 'invalid_payload'
+  | 'missing_key'
+  | 'key_mismatch';
+
+export type DecodeResult = { ok: true; event: DecodedEvent } | { ok: false; code: DecodeErrorCode; reason: string };
