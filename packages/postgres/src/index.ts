@@ -5,3 +5,4 @@ export * from './migrate';
 export * from './pool';
 export * from './profile-facts';
 export * from './updater-state';
+export * from './reconcile';

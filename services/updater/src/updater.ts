@@ -21,6 +21,8 @@ export interface UpdaterOptions {
   stopSignal?: Promise<unknown>;
   handleSignals?: boolean;
   maxUnitMessages?: number;
+  /** kafkajs fetch size per partition, bytes (small values make many small units: tests). */
+  maxBytesPerPartition?: number;
 }
 
 export interface UpdaterSummary {
@@ -59,6 +61,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     groupId: config.groupId,
     topicPrefix: config.topicPrefix,
     maxUnitMessages: options.maxUnitMessages,
+    maxBytesPerPartition: options.maxBytesPerPartition,
   });
 
   let stopRequested: (reason: UpdaterSummary['reason']) => void = () => {};

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { type Config, createLogger, loadConfig } from '@cdp360/config';
+import { topicNames } from '@cdp360/domain';
+import { type GeneratorOptions, generateEvents, type Manifest, type WireMessage } from '@cdp360/generator';
+import { cdpTopicSpecs, createKafka, ensureTopics, produceAll } from '@cdp360/kafka';
+import { batchIntoTable, type Customer360Diff, diffCustomer360 } from '@cdp360/postgres';
+import { runUpdater, type UpdaterSummary } from '@cdp360/updater';
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export const quietLogger = () => createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'test' });
+
+/** An isolated world for one updater scenario: its own database, topics, consumer group and Redis keys. */
+export interface Scenario {
+  db: TestDatabase;
+  prefix: string;
+  group: string;
+  redisNamespace: string;
+  config: Config;
+  kafka: Kafka;
+  asOf: string;
+  /** Environment for a child `cdp` process in this scenario. */
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function createScenario(options: { partitions?: number; asOf?: string } = {}): Promise<Scenario> {
+  const id = randomBytes(4).toString('hex');
+  const prefix = `t${id}.`;
+  const group = `cdp-test-${id}`;
+  const redisNamespace = `t${id}:`;
+  const asOf = options.asOf ?? '2026-07-01';
+  const db = await createTestDatabase();
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    CDP_TOPIC_PREFIX: prefix,
+    CDP_GROUP_ID: group,
+    CDP_AS_OF: asOf,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+  };
+  const config = loadConfig(env);
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${id}`, logger: quietLogger() });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, { topics: cdpTopicSpecs(prefix), partitions: options.partitions ?? 3 });
+  } finally {
+    await admin.disconnect();
+  }
+  return {
+    db,
+    prefix,
+    group,
+    redisNamespace,
+    config,
+    kafka,
+    asOf,
+    env,
+    close: () => db.drop(),
+  };
+}
+
+/** Produces messages to the scenario's topics (one acks=all request stream per topic). */
+export async function produceWire(s: Scenario, messages: readonly WireMessage[]): Promise<void> {
+  const names = topicNames(s.prefix).inputs;
+  const producer = s.kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const byTopic = new Map<string, WireMessage[]>();
+    for (const m of messages) {
+      const t = names[m.kind];
+      const list = byTopic.get(t) ?? [];
+      list.push(m);
+      byTopic.set(t, list);
+    }
+    // maxInFlight 1 keeps each topic's log in the order given (duplicates after their originals).
+    await Promise.all([...byTopic].map(([t, list]) => produceAll(producer, t, list, { maxInFlight: 1 })));
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Generates a data set into the scenario's topics; returns its manifest. */
+export async function produceGenerated(s: Scenario, options: GeneratorOptions): Promise<Manifest> {
+  const gen = generateEvents(options);
+  for (const batch of gen) await produceWire(s, batch);
+  return gen.manifest;
+}
+
+export function updaterInProcess(
+  s: Scenario,
+  extra: { stopSignal?: Promise<unknown>; maxUnitMessages?: number; maxBytesPerPartition?: number } = {},
+): Promise<UpdaterSummary> {
+  return runUpdater({
+    maxUnitMessages: extra.maxUnitMessages,
+    maxBytesPerPartition: extra.maxBytesPerPartition,
+    config: s.config,
+    logger: quietLogger(),
+    untilIdle: extra.stopSignal === undefined,
+    stopSignal: extra.stopSignal,
+    redisNamespace: s.redisNamespace,
+    statsIntervalMs: 0,
+  });
+}
+
+/** The batch recompute into customer_360_batch, compared with the streamed customer_360. */
+export async function streamVersusBatch(
+  pool: pg.Pool,
+  asOf: string,
+  ignore: readonly string[] = ['customer_lifetime_value_score'],
+): Promise<Customer360Diff> {
+  await pool.query('DROP TABLE IF EXISTS customer_360_batch');
+  await batchIntoTable(pool, { asOf, table: 'customer_360_batch', create: true });
+  return diffCustomer360(pool, { actual: 'customer_360', expected: 'customer_360_batch', ignore });
+}
