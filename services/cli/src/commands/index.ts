@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBatchCommand } from './batch';
 import { registerGenerateCommand } from './generate';
 import { registerMigrateCommand } from './migrate';
+import { registerSchemasCommand } from './schemas';
 import { registerTopicsCommand } from './topics';
 import { registerUpdaterCommand } from './updater';
 
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerTopicsCommand(program);
   registerGenerateCommand(program);
   registerUpdaterCommand(program);
+  registerSchemasCommand(program);
 }
