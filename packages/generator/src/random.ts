@@ -52,8 +52,11 @@ export class Rng {
 
 const VARIANT = ['8', '9', 'a', 'b'];
 
+// Byte-to-hex table: formatting ids is on the per-message path and toString(16) + padStart is slow.
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function hex8(n: number): string {
-  return n.toString(16).padStart(8, '0');
+  return HEX[n >>> 24]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!;
 }
 
 /** murmur3's 32-bit finaliser: a cheap, well-mixed integer hash. */

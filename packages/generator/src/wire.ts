@@ -25,9 +25,33 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** `YYYY-MM-DDTHH:MM:SS.sssZ` of an instant. */
+const PAD2 = Array.from({ length: 60 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+// Messages come in time order, so the date part of consecutive timestamps is nearly always the same.
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
+/** `YYYY-MM-DD` of an instant (UTC). */
+export function utcDateOf(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = fromEpochDay(day);
+  }
+  return cachedDate;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ` of an instant (what toISOString gives, for years 1000..9999, faster). */
 export function utcTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  const date = utcDateOf(ms);
+  let r = ms - cachedDay * DAY_MS;
+  const h = Math.floor(r / 3_600_000);
+  r -= h * 3_600_000;
+  const m = Math.floor(r / 60_000);
+  r -= m * 60_000;
+  const s = Math.floor(r / 1000);
+  return `${date}T${PAD2[h]}:${PAD2[m]}:${PAD2[s]}.${PAD3[r - s * 1000]}Z`;
 }
 
 /**
@@ -35,15 +59,10 @@ export function utcTimestamp(ms: number): string {
  * for 00:30Z on the 5th: its local date differs from its UTC date, which is what consumers must use.
  */
 export function offsetTimestamp(ms: number, offsetMinutes: number): string {
-  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 23);
+  const local = utcTimestamp(ms + offsetMinutes * 60_000).slice(0, 23);
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   return `${local}${sign}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`;
-}
-
-/** `YYYY-MM-DD` of an instant (UTC). */
-export function utcDateOf(ms: number): string {
-  return fromEpochDay(Math.floor(ms / DAY_MS));
 }
 
 /** Money as a producer might write it: a JSON number, or a decimal string with two (or fewer) decimals. */
