@@ -79,6 +79,45 @@ describe('parseMoney', () => {
   });
 });
 
+/** The specification of the number path: the shortest decimal form, read as a decimal string. */
+function referenceCents(n: number): number | null {
+  if (!Number.isFinite(n) || n < 0) return null;
+  const m = /^([0-9]+)(?:\.([0-9]{1,2}))?$/.exec(String(n));
+  if (!m || m[1]!.length > 12) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+describe('parseMoney on numbers agrees with reading their shortest decimal form', () => {
+  function check(n: number) {
+    const r = parseMoney(n);
+    const want = referenceCents(n);
+    if ((r.ok ? r.cents : null) !== want) throw new Error(`${n}: got ${JSON.stringify(r)}, want ${want}`);
+  }
+
+  it('for every cent amount up to 10000.00 and around powers of ten', () => {
+    for (let c = 0; c <= 1_000_000; c++) check(c / 100);
+    for (let e = 0; e <= 14; e++) {
+      const base = 10 ** e;
+      for (let d = -200; d <= 200; d++) check((base + d) / 100);
+    }
+    for (let d = 0; d < 10_000; d++) check((99_999_999_999_999 - d) / 100);
+  });
+
+  it('for pseudo-random doubles, with and without 2 decimals', () => {
+    let x = 123456789;
+    const next = () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+    for (let i = 0; i < 200_000; i++) {
+      const v = next() * 10 ** Math.floor(next() * 13);
+      check(v);
+      check(Math.round(v * 100) / 100);
+      check(v + 0.001);
+    }
+  });
+});
+
 describe('formatCents', () => {
   it.each<[number | bigint, string]>([
     [0, '0.00'],
