@@ -74,6 +74,14 @@ const variables = {
       .default('')
       .refine((s) => /^[A-Za-z0-9._-]{0,100}$/.test(s)),
   },
+  CDP_KAFKA_SESSION_TIMEOUT_MS: {
+    expected: 'milliseconds between 6000 and 300000 (the broker bounds it), e.g. 30000',
+    schema: z
+      .string()
+      .default('30000')
+      .refine((s) => /^\d+$/.test(s) && Number(s) >= 6000 && Number(s) <= 300_000)
+      .transform(Number),
+  },
   CDP_TRANSPORT: {
     expected: 'kafka or pubsub',
     schema: z.enum(['kafka', 'pubsub']).default('kafka'),
@@ -88,7 +96,11 @@ type Variables = typeof variables;
 type Values = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
 
 export interface Config {
-  kafka: { brokers: string[] };
+  kafka: {
+    brokers: string[];
+    /** Consumer group session timeout: how long a crashed member holds its partitions, ms. */
+    sessionTimeoutMs: number;
+  };
   databaseUrl: string;
   redisUrl: string;
   pubsub: { emulatorHost: string | undefined; projectId: string };
@@ -116,7 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const values = v as Values;
   return {
-    kafka: { brokers: values.KAFKA_BROKERS },
+    kafka: { brokers: values.KAFKA_BROKERS, sessionTimeoutMs: values.CDP_KAFKA_SESSION_TIMEOUT_MS },
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
     pubsub: { emulatorHost: values.PUBSUB_EMULATOR_HOST, projectId: values.PUBSUB_PROJECT_ID },

@@ -62,6 +62,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     topicPrefix: config.topicPrefix,
     maxUnitMessages: options.maxUnitMessages,
     maxBytesPerPartition: options.maxBytesPerPartition,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
   });
 
   let stopRequested: (reason: UpdaterSummary['reason']) => void = () => {};

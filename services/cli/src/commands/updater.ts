@@ -1,7 +1,7 @@
 import { createLogger, loadConfig } from '@cdp360/config';
 import { runUpdater } from '@cdp360/updater';
 import type { Command } from 'commander';
-import { calendarDate } from './arguments';
+import { calendarDate, nonNegativeInt, positiveInt } from './arguments';
 
 export function registerUpdaterCommand(program: Command): void {
   program
@@ -16,7 +16,14 @@ export function registerUpdaterCommand(program: Command): void {
     )
     .option('--until-idle', 'exit 0 once the group has committed every message of every input partition')
     .option('--redis-namespace <prefix>', 'prefix of every Redis key', 'cdp:')
-    .option('--stats-interval <seconds>', 'how often to log the counters', (v) => Number(v), 30)
+    .option('--stats-interval <seconds>', 'how often to log the counters (0: never)', nonNegativeInt, 30)
+    .option(
+      '--max-unit-messages <n>',
+      'messages per unit of work before it starts without lingering',
+      positiveInt,
+      5000,
+    )
+    .option('--max-bytes-per-partition <bytes>', 'Kafka fetch size per partition', positiveInt, 1024 * 1024)
     .action(
       async (opts: {
         group?: string;
@@ -25,6 +32,8 @@ export function registerUpdaterCommand(program: Command): void {
         untilIdle?: boolean;
         redisNamespace: string;
         statsInterval: number;
+        maxUnitMessages: number;
+        maxBytesPerPartition: number;
       }) => {
         const env = { ...process.env };
         if (opts.group !== undefined) env.CDP_GROUP_ID = opts.group;
@@ -39,6 +48,8 @@ export function registerUpdaterCommand(program: Command): void {
           redisNamespace: opts.redisNamespace,
           statsIntervalMs: opts.statsInterval * 1000,
           handleSignals: true,
+          maxUnitMessages: opts.maxUnitMessages,
+          maxBytesPerPartition: opts.maxBytesPerPartition,
         });
         const rows = Object.entries(summary.counters.toJSON()).map(
           ([topic, c]) =>

@@ -20,6 +20,8 @@ export interface KafkaSourceOptions {
   maxBytesPerPartition?: number;
   /** How many partitions' batches are taken at once (and so can share a unit). */
   partitionsConsumedConcurrently?: number;
+  /** Group session timeout, ms: how long a crashed member keeps its partitions. */
+  sessionTimeoutMs?: number;
 }
 
 /** Kafka message headers as kafkajs gives them. */
@@ -82,8 +84,8 @@ export class KafkaSource {
       groupId: options.groupId,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024, // 1 MiB
       maxWaitTimeInMs: 100,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       rebalanceTimeout: 60_000,
     });
     this.batcher = new UnitBatcher<PartitionBatch, UnitResult>({
@@ -130,7 +132,7 @@ export class KafkaSource {
     }));
     this.lastActivity = Date.now();
     // The unit may take a while behind earlier units: keep the group membership alive meanwhile.
-    const beat = setInterval(() => heartbeat().catch(() => {}), 3_000);
+    const beat = setInterval(() => heartbeat().catch(() => {}), 1_000);
     try {
       await this.batcher.submit([
         { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() },
