@@ -31,7 +31,7 @@ function canonical(value: unknown, keepOrder = false): unknown {
 export function eventJsonSchemas(): Record<string, object> {
   const out: Record<string, object> = {};
   for (const t of INPUT_TOPICS) {
-    const generated = z.toJSONSchema(cloudEventSchema(t.kind, t.type), {
+    const generated = z.toJSONSchema(cloudEventSchema(t.kind), {
       target: 'draft-2020-12',
       io: 'input',
       metadata: jsonSchemaMeta,

@@ -19,6 +19,7 @@ import {
   text,
   timestamp,
 } from './fields';
+import { inputTopic } from './topics';
 import type {
   CampaignRecord,
   CampaignResponse,
@@ -280,6 +281,6 @@ export const PAYLOAD_SCHEMAS: { [K in InputKind]: z.ZodType<Extract<Payload, { k
  * the JSON Schema files. The decoder checks the same rules in steps so that it can tell a wrong
  * `type` from a bad payload.
  */
-export function cloudEventSchema(kind: InputKind, type: string) {
-  return z.object({ ...envelopeShape, type: z.literal(type), data: PAYLOAD_WIRE_SCHEMAS[kind] });
+export function cloudEventSchema(kind: InputKind) {
+  return z.object({ ...envelopeShape, type: z.literal(inputTopic(kind).type), data: PAYLOAD_WIRE_SCHEMAS[kind] });
 }
