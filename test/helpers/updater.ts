@@ -58,7 +58,18 @@ export async function createScenario(options: { partitions?: number; asOf?: stri
     kafka,
     asOf,
     env,
-    close: () => db.drop(),
+    close: async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+        if (ours.length > 0) await admin.deleteTopics({ topics: ours });
+        await admin.deleteGroups([group]).catch(() => {});
+      } finally {
+        await admin.disconnect();
+      }
+      await db.drop();
+    },
   };
 }
 
