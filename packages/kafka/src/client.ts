@@ -1,6 +1,9 @@
 import type { Logger } from '@cdp360/config';
 import { Kafka, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
 
+// Re-exported so callers pick a partitioner without depending on kafkajs themselves.
+export { Partitioners } from 'kafkajs';
+
 export interface KafkaOptions {
   brokers: string[];
   clientId: string;

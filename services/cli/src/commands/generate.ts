@@ -7,7 +7,7 @@ import {
   type WireMessage,
   writeNdjsonDir,
 } from '@cdp360/generator';
-import { cdpTopicSpecs, ensureTopics, produceAll } from '@cdp360/kafka';
+import { cdpTopicSpecs, ensureTopics, Partitioners, produceAll } from '@cdp360/kafka';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cliKafka, positiveInt } from './topics';
@@ -66,7 +66,11 @@ async function produceToKafka(
     await admin.disconnect();
   }
   const names = topicNames(prefix).inputs;
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // kafkajs 2's default partitioner is the Java client's murmur2: a key lands where other producers put it.
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   try {
     const send = async (batch: WireMessage[]): Promise<void> => {
