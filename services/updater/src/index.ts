@@ -1,3 +1,5 @@
+export { openPipeline, type PipelineContext } from './context';
+export { loadNdjsonDir, NdjsonDeadLetterSink } from './file-source';
 export { groupLag } from './kafka/group-lag';
 export { KafkaDeadLetterSink, KafkaSource } from './kafka/kafka-source';
 export { ProfilePipeline, type UnitResult } from './pipeline';

@@ -1,11 +1,9 @@
 import { type Config, createLogger, type Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import { createKafka } from '@cdp360/kafka';
-import { createPool } from '@cdp360/postgres';
-import { AggregateStore, createRedis, RedisKeys } from '@cdp360/redis';
+import { openPipeline } from './context';
 import { groupLag } from './kafka/group-lag';
 import { KafkaDeadLetterSink, KafkaSource } from './kafka/kafka-source';
-import { ProfilePipeline } from './pipeline';
 import type { Counters } from './stats';
 
 export interface UpdaterOptions {
@@ -43,20 +41,18 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'cdp-updater' });
   const started = Date.now();
-  const db = createPool(config.databaseUrl, { applicationName: 'cdp-updater', max: 8, logger });
-  const redis = createRedis(config.redisUrl, { connectionName: 'cdp-updater' });
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'cdp-updater', logger });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const admin = kafka.admin();
   const names = topicNames(config.topicPrefix);
-  const store = new AggregateStore(redis, new RedisKeys(options.redisNamespace));
-  const pipeline = new ProfilePipeline({
-    db,
-    store,
-    deadLetters: new KafkaDeadLetterSink(producer, names.deadLetter),
+  const ctx = openPipeline({
+    config,
     logger,
-    asOf: config.asOf,
+    deadLetters: new KafkaDeadLetterSink(producer, names.deadLetter),
+    redisNamespace: options.redisNamespace,
+    applicationName: 'cdp-updater',
   });
+  const { pipeline } = ctx;
   const source = new KafkaSource(kafka, pipeline, logger, {
     groupId: config.groupId,
     topicPrefix: config.topicPrefix,
@@ -132,7 +128,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     // Disconnecting the consumer waits for the unit in progress (and its commit), then leaves the group.
     await source.stop().catch((err) => logger.warn({ err }, 'consumer disconnect failed'));
     await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-    await Promise.allSettled([db.end(), redis.quit()]);
+    await ctx.close();
     clearTimeout(deadline);
   }
 

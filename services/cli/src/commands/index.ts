@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { registerBatchCommand } from './batch';
 import { registerGenerateCommand } from './generate';
+import { registerLoadCommand } from './load';
 import { registerMigrateCommand } from './migrate';
+import { registerReconcileCommand } from './reconcile';
 import { registerSchemasCommand } from './schemas';
+import { registerSummaryCommand } from './summary';
 import { registerTopicsCommand } from './topics';
 import { registerUpdaterCommand } from './updater';
 
@@ -13,5 +16,8 @@ export function registerCommands(program: Command): void {
   registerTopicsCommand(program);
   registerGenerateCommand(program);
   registerUpdaterCommand(program);
+  registerLoadCommand(program);
+  registerSummaryCommand(program);
+  registerReconcileCommand(program);
   registerSchemasCommand(program);
 }

@@ -2,6 +2,7 @@ import { createLogger, loadConfig } from '@cdp360/config';
 import { runUpdater } from '@cdp360/updater';
 import type { Command } from 'commander';
 import { calendarDate, nonNegativeInt, positiveInt } from './arguments';
+import { countersTable } from './counters-table';
 
 export function registerUpdaterCommand(program: Command): void {
   program
@@ -51,19 +52,8 @@ export function registerUpdaterCommand(program: Command): void {
           maxUnitMessages: opts.maxUnitMessages,
           maxBytesPerPartition: opts.maxBytesPerPartition,
         });
-        const rows = Object.entries(summary.counters.toJSON()).map(
-          ([topic, c]) =>
-            `  ${topic.padEnd(40)} ${String(c.applied).padStart(9)} ${String(c.duplicate).padStart(9)} ${String(c.deadLettered).padStart(9)}`,
-        );
-        const t = summary.counters.totals();
         process.stderr.write(
-          [
-            `updater stopped (${summary.reason}) after ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.units} units`,
-            `  ${'topic'.padEnd(40)} ${'applied'.padStart(9)} ${'duplicate'.padStart(9)} ${'dead'.padStart(9)}`,
-            ...rows,
-            `  ${'total'.padEnd(40)} ${String(t.applied).padStart(9)} ${String(t.duplicate).padStart(9)} ${String(t.deadLettered).padStart(9)}`,
-            '',
-          ].join('\n'),
+          `updater stopped (${summary.reason}) after ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.units} units\n${countersTable(summary.counters)}`,
         );
       },
     );

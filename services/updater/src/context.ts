@@ -1,0 +1,39 @@
+import type { Config, Logger } from '@cdp360/config';
+import { createPool } from '@cdp360/postgres';
+import { AggregateStore, createRedis, RedisKeys } from '@cdp360/redis';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { ProfilePipeline } from './pipeline';
+import type { DeadLetterSink } from './source';
+
+export interface PipelineContext {
+  db: Pool;
+  redis: Redis;
+  store: AggregateStore;
+  pipeline: ProfilePipeline;
+  close(): Promise<void>;
+}
+
+/** The Postgres pool, Redis client and pipeline of one process, whatever feeds it. */
+export function openPipeline(options: {
+  config: Config;
+  logger: Logger;
+  deadLetters: DeadLetterSink;
+  redisNamespace?: string;
+  applicationName: string;
+}): PipelineContext {
+  const { config, logger } = options;
+  const db = createPool(config.databaseUrl, { applicationName: options.applicationName, max: 8, logger });
+  const redis = createRedis(config.redisUrl, { connectionName: options.applicationName });
+  const store = new AggregateStore(redis, new RedisKeys(options.redisNamespace));
+  const pipeline = new ProfilePipeline({ db, store, deadLetters: options.deadLetters, logger, asOf: config.asOf });
+  return {
+    db,
+    redis,
+    store,
+    pipeline,
+    close: async () => {
+      await Promise.allSettled([db.end(), redis.quit()]);
+    },
+  };
+}
