@@ -1,4 +1,4 @@
 export * from './client';
+export * from './dead-letter';
 export * from './produce';
 export * from './topics';
-export * from './dead-letter';
