@@ -13,3 +13,4 @@ export * from './events/topics';
 export * from './events/types';
 export * from './money';
 export * from './profile';
+export * from './triggers';
