@@ -1,2 +1,3 @@
+export * from './clv-score';
 export * from './customer360';
 export * from './state';
