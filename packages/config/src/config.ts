@@ -82,6 +82,10 @@ const variables = {
       .refine((s) => /^\d+$/.test(s) && Number(s) >= 6000 && Number(s) <= 300_000)
       .transform(Number),
   },
+  CDP_TRIGGERS_FILE: {
+    expected: 'the path of a JSON trigger rules file (unset for the default rules)',
+    schema: z.string().optional(),
+  },
   CDP_TRANSPORT: {
     expected: 'kafka or pubsub',
     schema: z.enum(['kafka', 'pubsub']).default('kafka'),
@@ -109,6 +113,8 @@ export interface Config {
   groupId: string;
   topicPrefix: string;
   transport: 'kafka' | 'pubsub';
+  /** JSON file with personalization trigger rules; undefined for the defaults. */
+  triggersFile: string | undefined;
   logLevel: Values['LOG_LEVEL'];
 }
 
@@ -136,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     groupId: values.CDP_GROUP_ID,
     topicPrefix: values.CDP_TOPIC_PREFIX,
     transport: values.CDP_TRANSPORT,
+    triggersFile: values.CDP_TRIGGERS_FILE,
     logLevel: values.LOG_LEVEL,
   };
 }

@@ -73,3 +73,19 @@ export async function upsertCustomer360(db: Queryable, rows: readonly VersionedR
   const res = await db.query<{ customer_id: number }>(UPSERT_SQL, params);
   return res.rows.map((r) => r.customer_id);
 }
+
+/**
+ * Locks and reads the current rows of these customers (ascending id, so concurrent writers lock in
+ * the same order), for comparing old and new rows inside the caller's transaction.
+ */
+export async function lockCustomer360Rows(
+  client: ClientBase,
+  customerIds: readonly number[],
+): Promise<Map<number, Customer360Row>> {
+  if (customerIds.length === 0) return new Map();
+  const res = await client.query<Customer360Row>(
+    `SELECT * FROM customer_360 WHERE customer_id = ANY($1::int4[]) ORDER BY customer_id FOR UPDATE`,
+    [customerIds],
+  );
+  return new Map(res.rows.map((r) => [r.customer_id, r]));
+}

@@ -4,5 +4,6 @@ export * from './facts';
 export * from './migrate';
 export * from './pool';
 export * from './profile-facts';
-export * from './updater-state';
 export * from './reconcile';
+export * from './trigger-outbox';
+export * from './updater-state';

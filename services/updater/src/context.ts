@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { ProfilePipeline } from './pipeline';
 import type { DeadLetterSink } from './source';
+import { loadTriggerRules } from './trigger-rules-file';
+import type { TriggerSink } from './triggers';
 
 export interface PipelineContext {
   db: Pool;
@@ -19,14 +21,24 @@ export function openPipeline(options: {
   config: Config;
   logger: Logger;
   deadLetters: DeadLetterSink;
+  /** Where personalization triggers go; none: no triggers are evaluated. */
+  triggerSink?: TriggerSink;
   redisNamespace?: string;
   applicationName: string;
 }): PipelineContext {
   const { config, logger } = options;
+  const rules = options.triggerSink ? loadTriggerRules(config.triggersFile) : undefined;
   const db = createPool(config.databaseUrl, { applicationName: options.applicationName, max: 8, logger });
   const redis = createRedis(config.redisUrl, { connectionName: options.applicationName });
   const store = new AggregateStore(redis, new RedisKeys(options.redisNamespace));
-  const pipeline = new ProfilePipeline({ db, store, deadLetters: options.deadLetters, logger, asOf: config.asOf });
+  const pipeline = new ProfilePipeline({
+    db,
+    store,
+    deadLetters: options.deadLetters,
+    logger,
+    asOf: config.asOf,
+    triggers: options.triggerSink && rules ? { sink: options.triggerSink, rules } : undefined,
+  });
   return {
     db,
     redis,

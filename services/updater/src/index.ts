@@ -1,9 +1,11 @@
 export { openPipeline, type PipelineContext } from './context';
 export { loadNdjsonDir, NdjsonDeadLetterSink } from './file-source';
 export { groupLag } from './kafka/group-lag';
-export { KafkaDeadLetterSink, KafkaSource } from './kafka/kafka-source';
+export { KafkaDeadLetterSink, KafkaSource, KafkaTriggerSink } from './kafka/kafka-source';
 export { ProfilePipeline, type UnitResult } from './pipeline';
 export { rebuildAggregates } from './rebuild';
 export type { DeadLetterSink, Rejected, SourceMessage } from './source';
 export { Counters, type TopicCounts } from './stats';
+export { loadTriggerRules } from './trigger-rules-file';
+export { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
 export { runUpdater, type UpdaterOptions, type UpdaterSummary } from './updater';

@@ -3,15 +3,20 @@ import {
   type CampaignRecord,
   type CustomerRecord,
   customer360Row,
+  DEFAULT_TRIGGER_RULES,
   decodeMessage,
   type Fact,
   type ProductRecord,
+  type ProfileState,
+  type TriggerRules,
   utcDate,
 } from '@cdp360/domain';
 import {
   customersWhoBought,
   type FactOutcome,
+  lockCustomer360Rows,
   productsChangedSince,
+  queueTriggers,
   raiseUpdaterState,
   readUpdaterState,
   recordInteractions,
@@ -31,6 +36,7 @@ import { CatalogCache } from './catalog-cache';
 import { rebuildAggregates } from './rebuild';
 import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId } from './source';
 import { Counters } from './stats';
+import { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
 
 export interface PipelineDeps {
   db: Pool;
@@ -41,6 +47,8 @@ export interface PipelineDeps {
   clock?: () => Date;
   /** Fixed as-of date (CDP_AS_OF) for reproducible runs. */
   asOf?: string;
+  /** Personalization triggers: where they are published, and the rules (defaults when omitted). */
+  triggers?: { sink: TriggerSink; rules?: TriggerRules };
 }
 
 export interface UnitResult {
@@ -49,6 +57,8 @@ export interface UnitResult {
   rowsWritten: number;
   /** Whether Redis had lost its state and was rebuilt during this unit. */
   recovered: boolean;
+  /** Personalization triggers raised by this unit's row changes. */
+  triggers: number;
 }
 
 interface Accepted<T> {
@@ -103,6 +113,7 @@ export class ProfilePipeline {
     const settled = await readUpdaterState(this.deps.db, 'catalog_settled');
     this.pendingCatalog = await productsChangedSince(this.deps.db, settled);
     await this.ensureRedisState();
+    await this.publishTriggers();
   }
 
   private async ensureRedisState(): Promise<boolean> {
@@ -189,24 +200,61 @@ export class ProfilePipeline {
       for (const id of await customersWhoBought(this.deps.db, changedProducts)) touched.add(id);
     }
 
-    const ids = [...touched];
-    let { states, recovered } = await this.applyToRedis(ops, ids);
-    const asOf = this.asOfDate();
+    const ids = [...touched].sort((a, b) => a - b);
+    const { states, recovered } = await this.applyToRedis(ops, ids);
     let rowsWritten = 0;
+    let triggers = 0;
     for (let i = 0; i < states.length; i += ROW_CHUNK) {
-      const rows = states.slice(i, i + ROW_CHUNK).map((s) => ({
-        row: customer360Row(s, this.catalog.lookup, asOf),
-        version: s.version,
-      }));
-      rowsWritten += (await upsertCustomer360(this.deps.db, rows)).length;
+      const r = await this.writeRows(states.slice(i, i + ROW_CHUNK));
+      rowsWritten += r.rows;
+      triggers += r.triggers;
     }
-    states = [];
     if (changedProducts.length > 0) {
       await raiseUpdaterState(this.deps.db, 'catalog_settled', catalogRevision);
       this.pendingCatalog = [];
     }
     await deadLettered;
-    return { counters, rowsWritten, recovered };
+    // Rows (and the triggers they raised) are committed: now the triggers may go out.
+    if (triggers > 0) await this.publishTriggers();
+    return { counters, rowsWritten, recovered, triggers };
+  }
+
+  /**
+   * Upserts the rows derived from these states in one transaction, with the triggers their changes
+   * raise queued in the same transaction (old rows are read under lock to compare).
+   */
+  private async writeRows(states: readonly ProfileState[]): Promise<{ rows: number; triggers: number }> {
+    const asOf = this.asOfDate();
+    const rows = states.map((s) => ({ row: customer360Row(s, this.catalog.lookup, asOf), version: s.version }));
+    const rules = this.deps.triggers ? (this.deps.triggers.rules ?? DEFAULT_TRIGGER_RULES) : null;
+    if (!rules) return { rows: (await upsertCustomer360(this.deps.db, rows)).length, triggers: 0 };
+    const client = await this.deps.db.connect();
+    try {
+      await client.query('BEGIN');
+      const old = await lockCustomer360Rows(
+        client,
+        rows.map((r) => r.row.customer_id),
+      );
+      const written = new Set(await upsertCustomer360(client, rows));
+      const changes = rows
+        .filter((r) => written.has(r.row.customer_id))
+        .map((r) => ({ old: old.get(r.row.customer_id) ?? null, next: r.row, version: r.version.toString() }));
+      const raised = triggersFor(rules, changes);
+      await queueTriggers(client, raised);
+      await client.query('COMMIT');
+      return { rows: written.size, triggers: raised.length };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Publishes every queued trigger (this unit's, and any left by a crash). */
+  async publishTriggers(): Promise<number> {
+    if (!this.deps.triggers) return 0;
+    return publishQueuedTriggers(this.deps.db, this.deps.triggers.sink, this.log);
   }
 
   private async recordFacts(facts: readonly Accepted<Fact>[]): Promise<FactOutcome[]> {

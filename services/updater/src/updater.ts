@@ -3,7 +3,7 @@ import { topicNames } from '@cdp360/domain';
 import { createKafka } from '@cdp360/kafka';
 import { openPipeline } from './context';
 import { groupLag } from './kafka/group-lag';
-import { KafkaDeadLetterSink, KafkaSource } from './kafka/kafka-source';
+import { KafkaDeadLetterSink, KafkaSource, KafkaTriggerSink } from './kafka/kafka-source';
 import type { Counters } from './stats';
 
 export interface UpdaterOptions {
@@ -49,6 +49,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     config,
     logger,
     deadLetters: new KafkaDeadLetterSink(producer, names.deadLetter),
+    triggerSink: new KafkaTriggerSink(producer, names.profileTriggers),
     redisNamespace: options.redisNamespace,
     applicationName: 'cdp-updater',
   });

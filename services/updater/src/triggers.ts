@@ -1,0 +1,57 @@
+import type { Logger } from '@cdp360/config';
+import {
+  type Customer360Row,
+  evaluateTriggers,
+  type ProfileTrigger,
+  profileTrigger,
+  type TriggerRules,
+} from '@cdp360/domain';
+import { claimTriggers } from '@cdp360/postgres';
+import type { Pool } from 'pg';
+
+/** Where published triggers go (a Kafka topic or a Pub/Sub topic). Resolves once they are durable. */
+export interface TriggerSink {
+  publish(triggers: readonly ProfileTrigger[]): Promise<void>;
+}
+
+/** The triggers a batch of row changes raises, each keyed by (customer, rule, profile version). */
+export function triggersFor(
+  rules: TriggerRules,
+  changes: readonly { old: Customer360Row | null; next: Customer360Row; version: string }[],
+): ProfileTrigger[] {
+  const out: ProfileTrigger[] = [];
+  for (const c of changes) {
+    for (const hit of evaluateTriggers(rules, c.old, c.next))
+      out.push(profileTrigger(c.next.customer_id, c.version, hit));
+  }
+  return out;
+}
+
+const CLAIM = 1000;
+
+/**
+ * Sends queued triggers: claim a chunk in a transaction, publish it, then commit (deleting it). A
+ * failed publish rolls back and the triggers stay queued; a crash after the publish and before the
+ * commit sends them again, with the same idempotency keys.
+ */
+export async function publishQueuedTriggers(db: Pool, sink: TriggerSink, logger: Logger): Promise<number> {
+  let sent = 0;
+  for (;;) {
+    const client = await db.connect();
+    let claimed: ProfileTrigger[] = [];
+    try {
+      await client.query('BEGIN');
+      claimed = await claimTriggers(client, CLAIM);
+      if (claimed.length > 0) await sink.publish(claimed);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      logger.warn({ err, triggers: claimed.length }, 'publishing triggers failed; they stay queued');
+      throw err;
+    } finally {
+      client.release();
+    }
+    sent += claimed.length;
+    if (claimed.length < CLAIM) return sent;
+  }
+}
