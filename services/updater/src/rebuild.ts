@@ -31,7 +31,7 @@ function storedFromFacts(f: FactsProfile, version: bigint): StoredProfile {
   s.orders = f.orders;
   s.lifetimeValueCents = BigInt(f.ltvCents);
   s.lastPurchaseDate = f.lastPurchase;
-  f.productIds.forEach((id, i) => s.productLines.set(id, f.productLines[i]!));
+  for (let i = 0; i < f.productIds.length; i++) s.productLines.set(f.productIds[i]!, f.productLines[i]!);
   s.interactions = f.interactions;
   s.satisfactionSum = f.satSum;
   s.satisfactionCount = f.satCount;
