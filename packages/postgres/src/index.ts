@@ -7,3 +7,4 @@ export * from './profile-facts';
 export * from './reconcile';
 export * from './trigger-outbox';
 export * from './updater-state';
+export * from './scoring';

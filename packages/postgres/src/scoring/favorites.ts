@@ -1,0 +1,112 @@
+import type { ClientBase } from 'pg';
+
+/**
+ * Customers whose favourites may differ from what the stream wrote: buyers of products whose catalog
+ * revision is above the last sweep's ($1), or, for the first sweep, every customer.
+ */
+const AFFECTED = {
+  changedProducts: `affected AS (
+  SELECT DISTINCT t.customer_id
+  FROM purchase_items i
+  JOIN purchase_transactions t ON t.transaction_id = i.transaction_id
+  WHERE i.product_id IN (SELECT product_id FROM product_catalog WHERE rev > $1)
+)`,
+  everyone: `affected AS (
+  SELECT customer_id FROM customer_360
+)`,
+};
+
+/**
+ * pair_counts and favourites are the batch recompute's (batch-customer-360.sql): line items per
+ * (category, brand) of products in the current catalog; the pair with the most, ties to the smallest
+ * in byte order. The update is guarded by total_orders: a row the updater rewrote meanwhile from a
+ * newer state (a new purchase) is left to it. `bounds` reads the catalog revision in the statement's
+ * snapshot: revisions commit in order (migration 002), so every change up to it is swept here.
+ */
+function sweepSql(affected: string): string {
+  return `WITH bounds AS (
+  SELECT COALESCE(max(rev), 0)::int8 AS revision FROM product_catalog
+),
+${affected},
+pair_counts AS (
+  SELECT t.customer_id, p.category, p.brand, count(*) AS line_items
+  FROM affected a
+  JOIN purchase_transactions t ON t.customer_id = a.customer_id
+  JOIN purchase_items i ON i.transaction_id = t.transaction_id
+  JOIN product_catalog p ON p.product_id = i.product_id
+  GROUP BY t.customer_id, p.category, p.brand
+),
+favourites AS (
+  SELECT DISTINCT ON (customer_id) customer_id, category, brand
+  FROM pair_counts
+  ORDER BY customer_id, line_items DESC, category COLLATE "C", brand COLLATE "C"
+),
+target AS (
+  SELECT
+    c.customer_id,
+    c.total_orders,
+    f.category,
+    f.brand,
+    c.favorite_category IS DISTINCT FROM f.category AS category_changed,
+    c.favorite_brand IS DISTINCT FROM f.brand AS brand_changed
+  FROM affected a
+  JOIN customer_360 c ON c.customer_id = a.customer_id
+  LEFT JOIN favourites f ON f.customer_id = a.customer_id
+),
+changed AS (
+  UPDATE customer_360 AS c SET favorite_category = t.category, favorite_brand = t.brand
+  FROM target t
+  WHERE (t.category_changed OR t.brand_changed)
+    AND c.customer_id = t.customer_id
+    AND c.total_orders IS NOT DISTINCT FROM t.total_orders
+    AND (c.favorite_category, c.favorite_brand) IS DISTINCT FROM (t.category, t.brand)
+  RETURNING t.category_changed, t.brand_changed
+)
+SELECT
+  (SELECT revision FROM bounds) AS revision,
+  (SELECT count(*) FROM affected)::int8 AS affected,
+  count(*) FILTER (WHERE category_changed)::int8 AS category_changed,
+  count(*) FILTER (WHERE brand_changed)::int8 AS brand_changed,
+  count(*)::int8 AS rows_written
+FROM changed`;
+}
+
+const SWEEP_SQL = { changedProducts: sweepSql(AFFECTED.changedProducts), everyone: sweepSql(AFFECTED.everyone) };
+
+export interface FavoritesStepResult {
+  /** Catalog revision the sweep covers: pass it as `sinceRevision` next time. */
+  revision: bigint;
+  /** Whether every customer was swept (no earlier sweep to start from). */
+  full: boolean;
+  /** Customers examined. */
+  affected: number;
+  categoryChanged: number;
+  brandChanged: number;
+  rowsWritten: number;
+}
+
+/**
+ * Makes favorite_category/favorite_brand exact for every customer who bought a product changed in the
+ * catalog after `sinceRevision`, or for every customer when `sinceRevision` is null, in one statement
+ * that writes only rows whose favourites change.
+ */
+export async function sweepFavorites(db: ClientBase, sinceRevision: bigint | null): Promise<FavoritesStepResult> {
+  const full = sinceRevision === null;
+  const res = await db.query<{
+    revision: string;
+    affected: string;
+    category_changed: string;
+    brand_changed: string;
+    rows_written: string;
+  }>(full ? SWEEP_SQL.everyone : SWEEP_SQL.changedProducts, full ? [] : [sinceRevision.toString()]);
+  const r = res.rows[0]!;
+  const swept = BigInt(r.revision);
+  return {
+    revision: sinceRevision !== null && sinceRevision > swept ? sinceRevision : swept,
+    full,
+    affected: Number(r.affected),
+    categoryChanged: Number(r.category_changed),
+    brandChanged: Number(r.brand_changed),
+    rowsWritten: Number(r.rows_written),
+  };
+}

@@ -1,0 +1,15 @@
+export { type ClvStepResult, scoreClvQuintiles } from './clv';
+export { latestClvCutPoints } from './cut-points';
+export { DATE_COLUMN_SQL, type DatesStepResult, refreshDateColumns } from './dates';
+export { type FavoritesStepResult, sweepFavorites } from './favorites';
+export { type LeaseAttempt, SCORING_LOCK_KEY, ScoringLease } from './lease';
+export {
+  finishScoringRun,
+  lastFavoritesRevision,
+  periodRunFinished,
+  recordClvStep,
+  recordDatesStep,
+  recordFavoritesStep,
+  type StartScoringRun,
+  startScoringRun,
+} from './runs';
