@@ -38,8 +38,19 @@ const COLUMN_TYPES: Record<(typeof CUSTOMER_360_COLUMNS)[number], string> = {
 
 const COLS = CUSTOMER_360_COLUMNS;
 const PARAMS = COLS.map((c, i) => `$${i + 2}::${COLUMN_TYPES[c]}[]`).join(', ');
-/** Columns the stream owns; the CLV quintile belongs to the scoring job once a row exists. */
+/** Columns the stream owns; the CLV quintile belongs to the scoring job (see CLV_ON_UPDATE). */
 const STREAM_OWNED = COLS.filter((c) => c !== 'customer_id' && c !== 'customer_lifetime_value_score');
+
+/**
+ * The stream's CLV score is an estimate from the last scoring run's cut points: it replaces the stored
+ * score only when the lifetime value changed or there is none yet, so the run's exact score stays
+ * otherwise (and an estimate never erases a score).
+ */
+const CLV_ON_UPDATE = `CASE
+    WHEN c.total_lifetime_value IS DISTINCT FROM excluded.total_lifetime_value OR c.customer_lifetime_value_score IS NULL
+    THEN COALESCE(excluded.customer_lifetime_value_score, c.customer_lifetime_value_score)
+    ELSE c.customer_lifetime_value_score
+  END`;
 
 /**
  * One statement per batch: the version table admits only states at least as new as the last one
@@ -58,7 +69,8 @@ const UPSERT_SQL = `WITH input AS (
 )
 INSERT INTO customer_360 AS c (${COLS.join(', ')})
 SELECT ${COLS.join(', ')} FROM input WHERE customer_id IN (SELECT customer_id FROM admitted)
-ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = excluded.${c}`).join(', ')}
+ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = excluded.${c}`).join(', ')},
+  customer_lifetime_value_score = ${CLV_ON_UPDATE}
 RETURNING customer_id`;
 
 export interface VersionedRow {

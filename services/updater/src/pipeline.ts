@@ -33,8 +33,9 @@ import {
 import type { AggregateStore, ApplyOp } from '@cdp360/redis';
 import type { Pool } from 'pg';
 import { CatalogCache } from './catalog-cache';
+import { clvCutPointsOf } from './clv-cut-points';
 import { rebuildAggregates } from './rebuild';
-import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId } from './source';
+import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId, sourcePosition } from './source';
 import { Counters } from './stats';
 import { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
 
@@ -180,7 +181,7 @@ export class ProfilePipeline {
     const ops: ApplyOp[] = [];
     const touched = new Set<number>();
     for (const c of customers) {
-      ops.push({ data: c.data, pos: { stream: c.message.stream, seq: c.message.seq }, time: c.time });
+      ops.push({ data: c.data, pos: sourcePosition(c.message), time: c.time });
       touched.add(c.data.customerId);
     }
     facts.forEach((f, i) => {
@@ -189,7 +190,7 @@ export class ProfilePipeline {
         return;
       }
       counters.add(f.message.topic, 'applied');
-      ops.push({ data: f.data, pos: { stream: f.message.stream, seq: f.message.seq } });
+      ops.push({ data: f.data, pos: sourcePosition(f.message) });
       touched.add(f.data.customerId);
     });
 
@@ -225,7 +226,8 @@ export class ProfilePipeline {
    */
   private async writeRows(states: readonly ProfileState[]): Promise<{ rows: number; triggers: number }> {
     const asOf = this.asOfDate();
-    const rows = states.map((s) => ({ row: customer360Row(s, this.catalog.lookup, asOf), version: s.version }));
+    const clv = await clvCutPointsOf(this.deps.db).estimator(); // quintile estimate until the next scoring run
+    const rows = states.map((s) => ({ row: customer360Row(s, this.catalog.lookup, asOf, clv(s)), version: s.version }));
     const rules = this.deps.triggers ? (this.deps.triggers.rules ?? DEFAULT_TRIGGER_RULES) : null;
     if (!rules) return { rows: (await upsertCustomer360(this.deps.db, rows)).length, triggers: 0 };
     const client = await this.deps.db.connect();
