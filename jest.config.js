@@ -8,7 +8,7 @@ const transform = {
 };
 const moduleNameMapper = {
   '^@cdp360/(domain|config|postgres|redis|kafka|generator)$': '<rootDir>/packages/$1/src',
-  '^@cdp360/(updater|cli)$': '<rootDir>/services/$1/src',
+  '^@cdp360/(updater|scorer|cli)$': '<rootDir>/services/$1/src',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 

@@ -5,6 +5,8 @@ import { registerLoadCommand } from './load';
 import { registerMigrateCommand } from './migrate';
 import { registerReconcileCommand } from './reconcile';
 import { registerSchemasCommand } from './schemas';
+import { registerScoreCommand } from './score';
+import { registerScorerCommand } from './scorer';
 import { registerSummaryCommand } from './summary';
 import { registerTopicsCommand } from './topics';
 import { registerUpdaterCommand } from './updater';
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerSummaryCommand(program);
   registerReconcileCommand(program);
   registerSchemasCommand(program);
+  registerScoreCommand(program);
+  registerScorerCommand(program);
 }

@@ -1,0 +1,30 @@
+import { createLogger, loadConfig } from '@cdp360/config';
+import { parseDuration, runScorer } from '@cdp360/scorer';
+import { type Command, InvalidArgumentError } from 'commander';
+import { calendarDate } from './arguments';
+
+function period(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new InvalidArgumentError('expected a duration like 30s, 5m or 1h');
+  return ms;
+}
+
+export function registerScorerCommand(program: Command): void {
+  program
+    .command('scorer')
+    .description('run the scoring job every period; any number of instances, one run per period')
+    .option('--every <duration>', 'period, aligned to the clock (30s, 5m, 1h)', period, 300_000)
+    .option(
+      '--as-of <date>',
+      'fixed UTC date for the date-dependent columns (default: CDP_AS_OF, else today)',
+      calendarDate,
+    )
+    .action(async (opts: { every: number; asOf?: string }) => {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel, name: 'cdp-scorer' });
+      const summary = await runScorer({ config, logger, everyMs: opts.every, asOf: opts.asOf, handleSignals: true });
+      process.stderr.write(
+        `scorer stopped (${summary.reason}): ${summary.runs} runs, ${summary.skipped} periods skipped, ${summary.failed} failed\n`,
+      );
+    });
+}

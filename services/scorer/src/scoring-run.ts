@@ -1,0 +1,160 @@
+import type { Logger } from '@cdp360/config';
+import {
+  finishScoringRun,
+  lastFavoritesRevision,
+  recordClvStep,
+  recordDatesStep,
+  recordFavoritesStep,
+  refreshDateColumns,
+  scoreClvQuintiles,
+  startScoringRun,
+  sweepFavorites,
+} from '@cdp360/postgres';
+import type pg from 'pg';
+
+export interface ScoringReport {
+  runId: number;
+  asOf: string;
+  clv: { rows: number; changed: number; ms: number };
+  favorites: {
+    revision: string;
+    full: boolean;
+    customersSwept: number;
+    categoryChanged: number;
+    brandChanged: number;
+    ms: number;
+  };
+  dates: { ageChanged: number; tenureChanged: number; daysSinceChanged: number; churnChanged: number; ms: number };
+  /** Row writes of the run (a row changed by two steps counts twice). */
+  rowsWritten: number;
+  durationMs: number;
+}
+
+export interface RunScoringOptions {
+  db: pg.Pool;
+  logger: Logger;
+  asOf: string;
+  holder: string;
+  periodStart?: Date | null;
+}
+
+/** Runs `fn` in a transaction on a client of its own: a step commits whole or not at all. */
+async function inTransaction<T>(db: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    try {
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        broken = rollbackErr;
+      });
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await fn();
+  return [result, Math.round(performance.now() - started)];
+}
+
+/**
+ * One scoring run, for a caller that holds the lease: CLV quintiles (with the run's cut points),
+ * favourites of the customers a catalog change may have affected, then the date-dependent columns.
+ * Each step is one transaction together with its record in scoring_runs, and each computes from the
+ * tables alone, so a run interrupted anywhere is finished by running again.
+ */
+export async function runScoring(options: RunScoringOptions): Promise<ScoringReport> {
+  const { db, asOf } = options;
+  const log = options.logger.child({ component: 'scorer' });
+  const started = performance.now();
+  const runId = await startScoringRun(db, { asOf, holder: options.holder, periodStart: options.periodStart ?? null });
+  log.info({ runId, asOf }, 'scoring run started');
+
+  // Each step's record commits with the step: its cut points, or the catalog revision it swept to,
+  // are never visible without the scores they belong to.
+  const [clv, clvMs] = await inTransaction(db, async (c) => {
+    const [r, ms] = await timed(() => scoreClvQuintiles(c, runId));
+    await recordClvStep(c, runId, r, ms);
+    return [r, ms] as const;
+  });
+  log.info({ runId, step: 'clv', rows: clv.rows, changed: clv.changed, ms: clvMs }, 'clv quintiles scored');
+
+  const [fav, favMs] = await inTransaction(db, async (c) => {
+    const [r, ms] = await timed(async () => sweepFavorites(c, await lastFavoritesRevision(c)));
+    await recordFavoritesStep(c, runId, r, ms);
+    return [r, ms] as const;
+  });
+  log.info(
+    {
+      runId,
+      step: 'favorites',
+      full: fav.full,
+      revision: fav.revision.toString(),
+      swept: fav.affected,
+      categoryChanged: fav.categoryChanged,
+      brandChanged: fav.brandChanged,
+      ms: favMs,
+    },
+    'favourites swept',
+  );
+
+  const [dates, datesMs] = await inTransaction(db, async (c) => {
+    const [r, ms] = await timed(() => refreshDateColumns(c, asOf));
+    await recordDatesStep(c, runId, r, ms);
+    return [r, ms] as const;
+  });
+  log.info({ runId, step: 'dates', ...dates, ms: datesMs }, 'date-dependent columns refreshed');
+
+  const rowsWritten = clv.changed + fav.rowsWritten + dates.rowsWritten;
+  await finishScoringRun(db, runId, rowsWritten);
+  const report: ScoringReport = {
+    runId,
+    asOf,
+    clv: { rows: clv.rows, changed: clv.changed, ms: clvMs },
+    favorites: {
+      revision: fav.revision.toString(),
+      full: fav.full,
+      customersSwept: fav.affected,
+      categoryChanged: fav.categoryChanged,
+      brandChanged: fav.brandChanged,
+      ms: favMs,
+    },
+    dates: {
+      ageChanged: dates.ageChanged,
+      tenureChanged: dates.tenureChanged,
+      daysSinceChanged: dates.daysSinceChanged,
+      churnChanged: dates.churnChanged,
+      ms: datesMs,
+    },
+    rowsWritten,
+    durationMs: Math.round(performance.now() - started),
+  };
+  log.info({ runId, asOf, rowsWritten, durationMs: report.durationMs, report }, 'scoring run finished');
+  return report;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
+
+/** The report as a few human lines (the CLI's output). */
+export function formatScoringReport(r: ScoringReport): string {
+  const f = r.favorites;
+  const d = r.dates;
+  return [
+    `scoring run ${r.runId} as of ${r.asOf}: ${r.clv.rows} rows, ${r.rowsWritten} row writes in ${seconds(r.durationMs)}`,
+    `  customer_lifetime_value_score  ${r.clv.changed} changed  (${seconds(r.clv.ms)})`,
+    `  favorite_category              ${f.categoryChanged} changed`,
+    `  favorite_brand                 ${f.brandChanged} changed  (${seconds(f.ms)}; ${f.full ? 'all' : f.customersSwept} customers swept, catalog revision ${f.revision})`,
+    `  age                            ${d.ageChanged} changed`,
+    `  customer_tenure_days           ${d.tenureChanged} changed`,
+    `  days_since_last_purchase       ${d.daysSinceChanged} changed`,
+    `  churn_risk_score               ${d.churnChanged} changed  (${seconds(d.ms)})`,
+  ].join('\n');
+}
