@@ -47,10 +47,19 @@ export interface FactsProfile {
     eventTime: string;
     srcSeq: string;
   } | null;
-  /** Highest sequence per source stream (from `src` = `<stream>/<seq>`). */
+  /** Highest sequence per source stream (from `src` = `<stream>/<seq>`; ordered sources only). */
   streams: string[];
   seqs: string[];
+  /**
+   * Srcs of facts from sources without ordered offsets (`pubsub:<topic>/<message id>@<publish µs>`)
+   * published at or after the requested horizon, with their publish times in microseconds.
+   */
+  markers: string[];
+  markerTimes: string[];
 }
+
+/** Pub/Sub positions: `pubsub:<topic>/<message id>@<publish time µs>` (see the updater's pubsub source). */
+export const PUBSUB_SRC_PREFIX = 'pubsub:';
 
 const range = 'customer_id BETWEEN $1 AND $2';
 
@@ -93,8 +102,13 @@ wm AS (
   SELECT customer_id, array_agg(stream) AS streams, array_agg(seq::text) AS seqs FROM (
     SELECT customer_id, substring(src FROM '^(.*)/[0-9]+$') AS stream,
            max(substring(src FROM '/([0-9]+)$')::int8) AS seq
-    FROM src WHERE src ~ '^.+/[0-9]+$' GROUP BY 1, 2) x
+    FROM src WHERE src ~ '^.+/[0-9]+$' AND src NOT LIKE 'pubsub:%' GROUP BY 1, 2) x
   GROUP BY customer_id),
+mk AS (
+  SELECT customer_id, array_agg(src) AS markers, array_agg(t::text) AS marker_times FROM (
+    SELECT customer_id, src, substring(src FROM '@([0-9]+)$')::int8 AS t
+    FROM src WHERE src LIKE 'pubsub:%') x
+  WHERE t >= $3 GROUP BY customer_id),
 ids AS (
   SELECT customer_id FROM p UNION SELECT customer_id FROM s UNION SELECT customer_id FROM r
   UNION SELECT customer_id FROM w UNION SELECT customer_id FROM c)
@@ -102,11 +116,11 @@ SELECT ids.customer_id, p.orders, p.ltv_cents, p.last_purchase, pl.product_ids, 
        s.interactions, s.sat_sum, s.sat_count, s.resolved, r.responses, r.conversions, r.campaign_ids,
        w.sessions, w.pages_sum, w.time_sum, w.last_visit,
        c.first_name, c.last_name, c.email, c.phone_number, c.date_of_birth, c.registration_date,
-       c.event_time, c.src_seq, wm.streams, wm.seqs
+       c.event_time, c.src_seq, wm.streams, wm.seqs, mk.markers, mk.marker_times
 FROM ids
 LEFT JOIN p USING (customer_id) LEFT JOIN pl USING (customer_id) LEFT JOIN s USING (customer_id)
 LEFT JOIN r USING (customer_id) LEFT JOIN w USING (customer_id) LEFT JOIN c USING (customer_id)
-LEFT JOIN wm USING (customer_id)
+LEFT JOIN wm USING (customer_id) LEFT JOIN mk USING (customer_id)
 ORDER BY ids.customer_id`;
 
 interface Row {
@@ -137,11 +151,21 @@ interface Row {
   src_seq: string | null;
   streams: string[] | null;
   seqs: string[] | null;
+  markers: string[] | null;
+  marker_times: string[] | null;
 }
 
-/** Aggregates computed from the durable facts for customers with ids in [from, to]. */
-export async function profilesFromFacts(db: Queryable, from: number, to: number): Promise<FactsProfile[]> {
-  const res = await db.query<Row>(PROFILES_SQL, [from, to]);
+/**
+ * Aggregates computed from the durable facts for customers with ids in [from, to]; markers of
+ * Pub/Sub-sourced facts published at or after `markersSinceMicros` (default: all).
+ */
+export async function profilesFromFacts(
+  db: Queryable,
+  from: number,
+  to: number,
+  options: { markersSinceMicros?: number } = {},
+): Promise<FactsProfile[]> {
+  const res = await db.query<Row>(PROFILES_SQL, [from, to, Math.floor(options.markersSinceMicros ?? 0)]);
   return res.rows.map((r) => ({
     customerId: r.customer_id,
     orders: r.orders ?? 0,
@@ -175,5 +199,7 @@ export async function profilesFromFacts(db: Queryable, from: number, to: number)
           },
     streams: r.streams ?? [],
     seqs: r.seqs ?? [],
+    markers: r.markers ?? [],
+    markerTimes: r.marker_times ?? [],
   }));
 }

@@ -1,4 +1,4 @@
--- Shared prelude (included at load time into every apply script).
+-- Shared prelude of the watermark-guarded apply scripts (Kafka, NDJSON files).
 -- Idempotence per source position: the customer's aggregate hash keeps, per source stream (a Kafka
 -- topic-partition), the highest sequence (offset) applied. A fact at or below it was applied before
 -- (a redelivery after a crash or a replay) and is skipped. Facts of one customer on one stream are
@@ -15,11 +15,4 @@ local function cdp_guard(agg)
   redis.call('HSETNX', agg, 'v', ARGV[3])
   redis.call('HINCRBY', agg, 'v', 1)
   return true
-end
-
-local function cdp_max_date(agg, field, date)
-  local cur = redis.call('HGET', agg, field)
-  if not cur or date > cur then
-    redis.call('HSET', agg, field, date)
-  end
 end

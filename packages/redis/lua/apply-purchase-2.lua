@@ -4,11 +4,6 @@
 -- ARGV[6..] = the product id of each line item (repeats allowed)
 -- Returns 1 when applied, 0 when this position was applied before.
 --@include _guard.lua
+--@include _purchase.lua
 if not cdp_guard(KEYS[1]) then return 0 end
-redis.call('HINCRBY', KEYS[1], 'po', 1)
-redis.call('HINCRBY', KEYS[1], 'pv', ARGV[4])
-cdp_max_date(KEYS[1], 'pl', ARGV[5])
-for i = 6, #ARGV do
-  redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
-end
-return 1
+return cdp_purchase(KEYS[1], KEYS[2], 4)

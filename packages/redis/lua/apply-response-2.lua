@@ -3,10 +3,6 @@
 -- ARGV[1..3] = guard, ARGV[4] = campaign id, ARGV[5] = '1' if a conversion else '0'
 -- Returns 1 when applied, 0 when this position was applied before.
 --@include _guard.lua
+--@include _response.lua
 if not cdp_guard(KEYS[1]) then return 0 end
-redis.call('HINCRBY', KEYS[1], 'rc', 1)
-redis.call('SADD', KEYS[2], ARGV[4])
-if ARGV[5] == '1' then
-  redis.call('HINCRBY', KEYS[1], 'rv', 1)
-end
-return 1
+return cdp_response(KEYS[1], KEYS[2], 4)

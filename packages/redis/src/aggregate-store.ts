@@ -9,11 +9,29 @@ import type { Redis } from 'ioredis';
 import { type RedisKeys, versionBase, watermarkField } from './keys';
 import { defineScripts, type ScriptPipeline } from './scripts';
 
-/** Where a fact was read from: a stream (e.g. a Kafka topic-partition) and its sequence (offset) in it. */
+/**
+ * Where a fact was read from: a stream (e.g. a Kafka topic-partition) and its sequence (offset) in it.
+ * Sources without ordered offsets (Pub/Sub) also give a `marker`, the message's identity: such ops are
+ * guarded by a per-message marker instead of the stream's watermark, and `seq` is the publish time in
+ * microseconds (log order for latest-wins ties, and the marker's age).
+ */
 export interface SourcePosition {
   stream: string;
   seq: number;
+  marker?: string;
 }
+
+export interface AggregateStoreOptions {
+  /**
+   * How long a message marker is kept after its publish time, ms: at least as long as the source can
+   * redeliver or replay the message (the subscription's message retention). Default 8 days.
+   */
+  markerRetentionMs?: number;
+  /** Injected clock, ms since the epoch (the trim horizon is now minus the retention). */
+  now?: () => number;
+}
+
+export const DEFAULT_MARKER_RETENTION_MS = 8 * 24 * 3600 * 1000; // 8 days: 7-day retention plus a day
 
 export type ApplyOp =
   | { data: Fact; pos: SourcePosition }
@@ -42,6 +60,8 @@ export interface StoredProfile {
   recordSeq: string | null;
   /** Watermark per source stream. */
   watermarks: Map<string, string>;
+  /** Applied-message markers (sources without offsets): marker and publish time in microseconds. */
+  markers?: readonly (readonly [string, string])[];
   /** The distinct campaign ids (only needed to load a state; reads return the count in the state). */
   campaignIds?: readonly number[];
 }
@@ -60,11 +80,22 @@ export class RedisStateError extends Error {
  * per batch: epoch check, every apply, every read, epoch check again.
  */
 export class AggregateStore {
+  private readonly markerRetentionMs: number;
+  private readonly now: () => number;
+
   constructor(
     private readonly redis: Redis,
     readonly keys: RedisKeys,
+    options: AggregateStoreOptions = {},
   ) {
     defineScripts(redis);
+    this.markerRetentionMs = options.markerRetentionMs ?? DEFAULT_MARKER_RETENTION_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Markers published before this instant (microseconds) are no longer needed. */
+  markerHorizonMicros(): number {
+    return (this.now() - this.markerRetentionMs) * 1000;
   }
 
   async readEpoch(): Promise<number | null> {
@@ -95,8 +126,12 @@ export class AggregateStore {
     const p = this.redis.pipeline() as unknown as ScriptPipeline & { get(key: string): unknown };
     const epochKey = this.keys.epoch();
     const base = versionBase(epoch).toString();
+    const horizon = String(this.markerHorizonMicros());
     p.get(epochKey);
-    for (const op of ops) this.queueApply(p, op, base);
+    for (const op of ops) {
+      if (op.pos.marker === undefined) this.queueApply(p, op, base);
+      else this.queueApplyMarked(p, op, base, horizon);
+    }
     for (const id of customers) {
       const k = this.keys.customer(id);
       p.cdpReadProfile(k.aggregate, k.productLines, k.campaigns);
@@ -135,7 +170,10 @@ export class AggregateStore {
   /** Replaces customers' whole states (rebuild). */
   async load(profiles: readonly StoredProfile[]): Promise<void> {
     if (profiles.length === 0) return;
-    const p = this.redis.pipeline() as unknown as ScriptPipeline;
+    const p = this.redis.pipeline() as unknown as ScriptPipeline & {
+      del(key: string): unknown;
+      zadd(key: string, ...scoreMembers: string[]): unknown;
+    };
     for (const prof of profiles) {
       const k = this.keys.customer(prof.state.customerId);
       const { agg, products, campaigns } = serializeProfile(prof);
@@ -149,6 +187,13 @@ export class AggregateStore {
         ...products,
         ...campaigns,
       );
+      const markers = prof.markers ?? [];
+      if (markers.length > 0) p.del(k.markers);
+      for (let i = 0; i < markers.length; i += 1000) {
+        const args: string[] = [];
+        for (const [marker, micros] of markers.slice(i, i + 1000)) args.push(micros, marker);
+        p.zadd(k.markers, ...args);
+      }
     }
     const replies = (await p.exec()) ?? [];
     for (const [err] of replies)
@@ -186,6 +231,58 @@ export class AggregateStore {
         break;
       case 'customer':
         p.cdpApplyCustomer(k.aggregate, ...g, (op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d)));
+        break;
+    }
+  }
+
+  /** As queueApply, for ops guarded per message (see lua/_marker.lua). */
+  private queueApplyMarked(p: ScriptPipeline, op: ApplyOp, base: string, horizon: string): void {
+    const d = op.data;
+    const k = this.keys.customer(d.customerId);
+    const g = [op.pos.marker!, op.pos.seq, base, horizon] as const;
+    switch (d.kind) {
+      case 'purchase':
+        p.cdpApplyPurchaseMarked(
+          k.aggregate,
+          k.productLines,
+          k.markers,
+          ...g,
+          d.totalCents,
+          d.purchaseDate,
+          ...d.items.map((i) => i.productId),
+        );
+        break;
+      case 'service_interaction':
+        p.cdpApplyInteractionMarked(
+          k.aggregate,
+          k.markers,
+          ...g,
+          d.satisfactionScore === null ? '' : d.satisfactionScore,
+          d.resolutionStatus === 'Resolved' ? '1' : '0',
+        );
+        break;
+      case 'campaign_response':
+        p.cdpApplyResponseMarked(
+          k.aggregate,
+          k.campaigns,
+          k.markers,
+          ...g,
+          d.campaignId,
+          d.responseType === 'Conversion' ? '1' : '0',
+        );
+        break;
+      case 'web_session':
+        p.cdpApplySessionMarked(k.aggregate, k.markers, ...g, d.pagesViewed, String(d.timeSpent), d.visitDate);
+        break;
+      case 'customer':
+        p.cdpApplyCustomerMarked(
+          k.aggregate,
+          k.markers,
+          ...g,
+          (op as { time: string }).time,
+          op.pos.seq,
+          JSON.stringify(recordOf(d)),
+        );
         break;
     }
   }

@@ -9,6 +9,11 @@ export interface CustomerKeys {
   productLines: string;
   /** Set: campaign ids the customer responded to. */
   campaigns: string;
+  /**
+   * Sorted set: ids of the messages applied from sources without ordered offsets (Pub/Sub), scored by
+   * publish time in microseconds, trimmed by age (see lua/_marker.lua).
+   */
+  markers: string;
 }
 
 export class RedisKeys {
@@ -17,7 +22,7 @@ export class RedisKeys {
 
   customer(customerId: number): CustomerKeys {
     const tag = `${this.namespace}{c:${customerId}}`;
-    return { aggregate: tag, productLines: `${tag}:pl`, campaigns: `${tag}:cmp` };
+    return { aggregate: tag, productLines: `${tag}:pl`, campaigns: `${tag}:cmp`, markers: `${tag}:seen` };
   }
 
   /**

@@ -11,6 +11,12 @@ export const SCRIPTS = {
   cdpApplyResponse: { file: 'apply-response-2.lua', keys: 2 },
   cdpApplySession: { file: 'apply-session-1.lua', keys: 1 },
   cdpApplyCustomer: { file: 'apply-customer-1.lua', keys: 1 },
+  // The same applies guarded per message id instead of per-stream watermark (Pub/Sub).
+  cdpApplyPurchaseMarked: { file: 'apply-purchase-marked-3.lua', keys: 3 },
+  cdpApplyInteractionMarked: { file: 'apply-interaction-marked-2.lua', keys: 2 },
+  cdpApplyResponseMarked: { file: 'apply-response-marked-3.lua', keys: 3 },
+  cdpApplySessionMarked: { file: 'apply-session-marked-2.lua', keys: 2 },
+  cdpApplyCustomerMarked: { file: 'apply-customer-marked-2.lua', keys: 2 },
   cdpReadProfile: { file: 'read-profile-3.lua', keys: 3 },
   cdpLoadProfile: { file: 'load-profile-3.lua', keys: 3 },
   cdpPublishEpoch: { file: 'publish-epoch-2.lua', keys: 2 },

@@ -59,6 +59,8 @@ function storedFromFacts(f: FactsProfile, version: bigint): StoredProfile {
     recordTime: rec?.eventTime ?? null,
     recordSeq: rec?.srcSeq ?? null,
     watermarks: new Map(f.streams.map((st, i) => [st, f.seqs[i]!])),
+    // Pub/Sub facts have no watermark: their markers come back, or a redelivery would apply them again.
+    markers: f.markers.map((m, i) => [m, f.markerTimes[i]!] as const),
     campaignIds: f.campaignIds,
   };
 }
@@ -90,7 +92,9 @@ export async function rebuildAggregates(
       let done = 0;
       for (let i = 0; i < ids.length; i += chunk) {
         const slice = ids.slice(i, i + chunk);
-        const profiles = await profilesFromFacts(db, slice[0]!, slice[slice.length - 1]!);
+        const profiles = await profilesFromFacts(db, slice[0]!, slice[slice.length - 1]!, {
+          markersSinceMicros: store.markerHorizonMicros(),
+        });
         await store.load(profiles.map((p) => storedFromFacts(p, version)));
         done += slice.length;
         options.onProgress?.({ customers: done, total: ids.length });

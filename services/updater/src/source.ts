@@ -1,4 +1,5 @@
 import type { DecodeErrorCode, InputKind } from '@cdp360/domain';
+import type { SourcePosition } from '@cdp360/redis';
 
 export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
@@ -23,10 +24,25 @@ export interface SourceMessage {
   /** Transport position details for dead-letter headers (Kafka: partition and offset). */
   partition: number;
   offset: string;
+  /**
+   * Set by transports without ordered offsets (Pub/Sub): the message id, unique in `stream`. The
+   * message is then identified by `stream/messageId@seq` and guarded in Redis by a per-message marker
+   * instead of the stream's watermark; `seq` is its publish time in microseconds (the log order for
+   * latest-wins ties, and how long the marker must be kept).
+   */
+  messageId?: string;
 }
 
-export function sourceId(m: Pick<SourceMessage, 'stream' | 'seq'>): string {
-  return `${m.stream}/${m.seq}`;
+/** The message's identity: the `src` of what it records, so a redelivery finds its own. */
+export function sourceId(m: Pick<SourceMessage, 'stream' | 'seq' | 'messageId'>): string {
+  return m.messageId === undefined ? `${m.stream}/${m.seq}` : `${m.stream}/${m.messageId}@${m.seq}`;
+}
+
+/** How the Redis apply of the message is guarded: a watermark per stream, or a marker per message. */
+export function sourcePosition(m: Pick<SourceMessage, 'stream' | 'seq' | 'messageId'>): SourcePosition {
+  return m.messageId === undefined
+    ? { stream: m.stream, seq: m.seq }
+    : { stream: m.stream, seq: m.seq, marker: sourceId(m) };
 }
 
 export interface Rejected {
