@@ -9,3 +9,4 @@ export { Counters, type TopicCounts } from './stats';
 export { loadTriggerRules } from './trigger-rules-file';
 export { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
 export { runUpdater, type UpdaterOptions, type UpdaterSummary } from './updater';
+export { applyReplay, type PartitionMove, parseReplayTarget, planReplay, ReplayRefusedError, type ReplayTarget } from './kafka/replay';

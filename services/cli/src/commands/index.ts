@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { registerBatchCommand } from './batch';
+import { registerBenchCommand } from './bench';
 import { registerGenerateCommand } from './generate';
 import { registerLoadCommand } from './load';
 import { registerMigrateCommand } from './migrate';
 import { registerReconcileCommand } from './reconcile';
+import { registerReplayCommand } from './replay';
 import { registerSchemasCommand } from './schemas';
 import { registerScoreCommand } from './score';
 import { registerScorerCommand } from './scorer';
@@ -21,7 +23,9 @@ export function registerCommands(program: Command): void {
   registerLoadCommand(program);
   registerSummaryCommand(program);
   registerReconcileCommand(program);
+  registerReplayCommand(program);
   registerSchemasCommand(program);
+  registerBenchCommand(program);
   registerScoreCommand(program);
   registerScorerCommand(program);
 }
