@@ -61,9 +61,8 @@ export interface FactsProfile {
 /** Pub/Sub positions: `pubsub:<topic>/<message id>@<publish time µs>` (see the updater's pubsub source). */
 export const PUBSUB_SRC_PREFIX = 'pubsub:';
 
-const range = 'customer_id BETWEEN $1 AND $2';
-
-const PROFILES_SQL = `WITH
+function profilesSql(range: string, markersSince: string): string {
+  return `WITH
 p AS (
   SELECT customer_id, count(*)::int AS orders, (sum(total_amount) * 100)::int8::text AS ltv_cents,
          max(purchase_date)::text AS last_purchase
@@ -108,7 +107,7 @@ mk AS (
   SELECT customer_id, array_agg(src) AS markers, array_agg(t::text) AS marker_times FROM (
     SELECT customer_id, src, substring(src FROM '@([0-9]+)$')::int8 AS t
     FROM src WHERE src LIKE 'pubsub:%') x
-  WHERE t >= $3 GROUP BY customer_id),
+  WHERE t >= ${markersSince} GROUP BY customer_id),
 ids AS (
   SELECT customer_id FROM p UNION SELECT customer_id FROM s UNION SELECT customer_id FROM r
   UNION SELECT customer_id FROM w UNION SELECT customer_id FROM c)
@@ -122,6 +121,10 @@ LEFT JOIN p USING (customer_id) LEFT JOIN pl USING (customer_id) LEFT JOIN s USI
 LEFT JOIN r USING (customer_id) LEFT JOIN w USING (customer_id) LEFT JOIN c USING (customer_id)
 LEFT JOIN wm USING (customer_id) LEFT JOIN mk USING (customer_id)
 ORDER BY ids.customer_id`;
+}
+
+const BY_RANGE = profilesSql('customer_id BETWEEN $1 AND $2', '$3');
+const BY_IDS = profilesSql('customer_id = ANY($1::int4[])', '$2');
 
 interface Row {
   customer_id: number;
@@ -165,8 +168,23 @@ export async function profilesFromFacts(
   to: number,
   options: { markersSinceMicros?: number } = {},
 ): Promise<FactsProfile[]> {
-  const res = await db.query<Row>(PROFILES_SQL, [from, to, Math.floor(options.markersSinceMicros ?? 0)]);
-  return res.rows.map((r) => ({
+  const res = await db.query<Row>(BY_RANGE, [from, to, Math.floor(options.markersSinceMicros ?? 0)]);
+  return res.rows.map(fromRow);
+}
+
+/** The same for these customers (those with no fact or record are absent). */
+export async function profilesFromFactsFor(
+  db: Queryable,
+  customerIds: readonly number[],
+  options: { markersSinceMicros?: number } = {},
+): Promise<FactsProfile[]> {
+  if (customerIds.length === 0) return [];
+  const res = await db.query<Row>(BY_IDS, [customerIds, Math.floor(options.markersSinceMicros ?? 0)]);
+  return res.rows.map(fromRow);
+}
+
+function fromRow(r: Row): FactsProfile {
+  return {
     customerId: r.customer_id,
     orders: r.orders ?? 0,
     ltvCents: r.ltv_cents ?? '0',
@@ -201,5 +219,5 @@ export async function profilesFromFacts(
     seqs: r.seqs ?? [],
     markers: r.markers ?? [],
     markerTimes: r.marker_times ?? [],
-  }));
+  };
 }
