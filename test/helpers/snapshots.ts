@@ -1,3 +1,4 @@
+import { diffCustomer360 } from '@cdp360/postgres';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 
@@ -27,11 +28,13 @@ export async function copyCustomer360(db: pg.Pool, table: string): Promise<void>
   await db.query(`CREATE TABLE ${table} AS SELECT * FROM customer_360`);
 }
 
-/** Rows that differ between customer_360 and a copy, in either direction (all 29 columns). */
+/**
+ * Customers whose row differs between customer_360 and a copy, in either direction, every column
+ * compared (averages with a relative tolerance of 1e-9: a rebuild sums them in another order).
+ */
 export async function rowsDifferingFrom(db: pg.Pool, table: string): Promise<number[]> {
-  const res = await db.query<{ customer_id: number }>(
-    `SELECT customer_id FROM ((SELECT * FROM customer_360 EXCEPT SELECT * FROM ${table})
-       UNION (SELECT * FROM ${table} EXCEPT SELECT * FROM customer_360)) d ORDER BY 1`,
-  );
-  return [...new Set(res.rows.map((r) => r.customer_id))];
+  const diff = await diffCustomer360(db, { actual: 'customer_360', expected: table, samples: 1_000_000 });
+  const ids = new Set<number>([...diff.missingSamples, ...diff.extraSamples]);
+  for (const c of diff.columns) for (const s of c.samples) ids.add(s.customer_id);
+  return [...ids].sort((a, b) => a - b);
 }

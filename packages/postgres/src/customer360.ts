@@ -58,7 +58,7 @@ const CLV_ON_UPDATE = `CASE
  * upserted. An equal version is admitted because the same state may be derived again with a newer
  * catalog or as-of date. Returns the customer ids written.
  */
-const UPSERT_SQL = `WITH input AS (
+const upsertSql = (returning: string) => `WITH input AS (
   SELECT * FROM unnest($1::int8[], ${PARAMS}) AS t(version, ${COLS.join(', ')})
 ), admitted AS (
   INSERT INTO customer_360_version AS v (customer_id, version)
@@ -71,7 +71,9 @@ INSERT INTO customer_360 AS c (${COLS.join(', ')})
 SELECT ${COLS.join(', ')} FROM input WHERE customer_id IN (SELECT customer_id FROM admitted)
 ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = excluded.${c}`).join(', ')},
   customer_lifetime_value_score = ${CLV_ON_UPDATE}
-RETURNING customer_id`;
+RETURNING ${returning}`;
+const UPSERT_SQL = upsertSql('customer_id');
+const UPSERT_RETURNING_ROWS_SQL = upsertSql('c.*');
 
 export interface VersionedRow {
   row: Customer360Row;
@@ -84,6 +86,14 @@ export async function upsertCustomer360(db: Queryable, rows: readonly VersionedR
   for (const c of COLS) params.push(rows.map((r) => r.row[c]));
   const res = await db.query<{ customer_id: number }>(UPSERT_SQL, params);
   return res.rows.map((r) => r.customer_id);
+}
+
+/** The same upsert, returning the rows as stored (what a comparison with the old rows must see). */
+export async function upsertCustomer360Rows(db: Queryable, rows: readonly VersionedRow[]): Promise<Customer360Row[]> {
+  if (rows.length === 0) return [];
+  const params: unknown[][] = [rows.map((r) => r.version.toString())];
+  for (const c of COLS) params.push(rows.map((r) => r.row[c]));
+  return (await db.query<Customer360Row>(UPSERT_RETURNING_ROWS_SQL, params)).rows;
 }
 
 /**

@@ -21,8 +21,11 @@ export function openPipeline(options: {
   config: Config;
   logger: Logger;
   deadLetters: DeadLetterSink;
-  /** Where personalization triggers go; none: no triggers are evaluated. */
-  triggerSink?: TriggerSink;
+  /**
+   * Personalization triggers: 'queue' evaluates and queues them in Postgres for an updater to send;
+   * omitted: none are evaluated.
+   */
+  triggerSink?: TriggerSink | 'queue';
   redisNamespace?: string;
   applicationName: string;
 }): PipelineContext {
@@ -37,7 +40,10 @@ export function openPipeline(options: {
     deadLetters: options.deadLetters,
     logger,
     asOf: config.asOf,
-    triggers: options.triggerSink && rules ? { sink: options.triggerSink, rules } : undefined,
+    triggers:
+      options.triggerSink && rules
+        ? { sink: options.triggerSink === 'queue' ? undefined : options.triggerSink, rules }
+        : undefined,
   });
   return {
     db,

@@ -27,6 +27,7 @@ import {
   type SourcedRecord,
   upsertCampaigns,
   upsertCustomer360,
+  upsertCustomer360Rows,
   upsertCustomers,
   upsertProducts,
 } from '@cdp360/postgres';
@@ -34,7 +35,7 @@ import type { AggregateStore, ApplyOp } from '@cdp360/redis';
 import type { Pool } from 'pg';
 import { CatalogCache } from './catalog-cache';
 import { clvCutPointsOf } from './clv-cut-points';
-import { rebuildAggregates } from './rebuild';
+import { type RebuildProgress, type RebuildResult, rebuildAggregates } from './rebuild';
 import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId, sourcePosition } from './source';
 import { Counters } from './stats';
 import { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
@@ -48,8 +49,11 @@ export interface PipelineDeps {
   clock?: () => Date;
   /** Fixed as-of date (CDP_AS_OF) for reproducible runs. */
   asOf?: string;
-  /** Personalization triggers: where they are published, and the rules (defaults when omitted). */
-  triggers?: { sink: TriggerSink; rules?: TriggerRules };
+  /**
+   * Personalization triggers: the rules (defaults when omitted) and where they are published (none:
+   * they stay queued in Postgres for an updater to publish).
+   */
+  triggers?: { sink?: TriggerSink; rules?: TriggerRules };
 }
 
 export interface UnitResult {
@@ -237,14 +241,18 @@ export class ProfilePipeline {
         client,
         rows.map((r) => r.row.customer_id),
       );
-      const written = new Set(await upsertCustomer360(client, rows));
-      const changes = rows
-        .filter((r) => written.has(r.row.customer_id))
-        .map((r) => ({ old: old.get(r.row.customer_id) ?? null, next: r.row, version: r.version.toString() }));
+      // Compare with the rows as stored: the upsert may keep columns it does not own (the CLV score).
+      const written = await upsertCustomer360Rows(client, rows);
+      const versionOf = new Map(rows.map((r) => [r.row.customer_id, r.version.toString()]));
+      const changes = written.map((next) => ({
+        old: old.get(next.customer_id) ?? null,
+        next,
+        version: versionOf.get(next.customer_id)!,
+      }));
       const raised = triggersFor(rules, changes);
       await queueTriggers(client, raised);
       await client.query('COMMIT');
-      return { rows: written.size, triggers: raised.length };
+      return { rows: written.length, triggers: raised.length };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
@@ -253,9 +261,40 @@ export class ProfilePipeline {
     }
   }
 
-  /** Publishes every queued trigger (this unit's, and any left by a crash). */
+  /**
+   * Rebuilds every customer's Redis aggregates from the durable facts under a new epoch (rows are not
+   * touched: see rederive).
+   */
+  async rebuildAggregates(onProgress?: (p: RebuildProgress) => void): Promise<RebuildResult> {
+    const r = await rebuildAggregates({ db: this.deps.db, store: this.deps.store, logger: this.log }, { onProgress });
+    this.epoch = r.epoch;
+    return r;
+  }
+
+  /**
+   * Derives and writes the rows of these customers from their current aggregates, raising triggers
+   * for what changes (a rebuild with new logic, a repair).
+   */
+  async rederive(customerIds: readonly number[]): Promise<{ rows: number; triggers: number }> {
+    const ids = [...customerIds].sort((a, b) => a - b);
+    let rows = 0;
+    let triggers = 0;
+    for (let i = 0; i < ids.length; i += ROW_CHUNK) {
+      const { states } = await this.applyToRedis([], ids.slice(i, i + ROW_CHUNK));
+      const r = await this.writeRows(states);
+      rows += r.rows;
+      triggers += r.triggers;
+    }
+    if (triggers > 0) await this.publishTriggers();
+    return { rows, triggers };
+  }
+
+  /**
+   * Publishes every queued trigger (this unit's, and any left by a crash). Without a sink (a rebuild
+   * from the command line) triggers stay queued for the next updater to send.
+   */
   async publishTriggers(): Promise<number> {
-    if (!this.deps.triggers) return 0;
+    if (!this.deps.triggers?.sink) return 0;
     return publishQueuedTriggers(this.deps.db, this.deps.triggers.sink, this.log);
   }
 

@@ -4,6 +4,7 @@ import { registerBenchCommand } from './bench';
 import { registerGenerateCommand } from './generate';
 import { registerLoadCommand } from './load';
 import { registerMigrateCommand } from './migrate';
+import { registerRebuildCommand } from './rebuild';
 import { registerReconcileCommand } from './reconcile';
 import { registerReplayCommand } from './replay';
 import { registerSchemasCommand } from './schemas';
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerSummaryCommand(program);
   registerReconcileCommand(program);
   registerReplayCommand(program);
+  registerRebuildCommand(program);
   registerSchemasCommand(program);
   registerBenchCommand(program);
   registerScoreCommand(program);
