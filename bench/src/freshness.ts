@@ -1,0 +1,315 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeMessage, type InputKind, topicNames } from '@cdp360/domain';
+import { envelope, generateEvents, type WireMessage } from '@cdp360/generator';
+import { Partitioners } from '@cdp360/kafka';
+import type { Admin, Message, Producer, TopicMessages } from 'kafkajs';
+import pg from 'pg';
+import { ID_SPACE, MESSAGES_PER_CUSTOMER, toKafkaMessage } from './preload';
+import { fmt, machineInfo, round, type ScenarioResult } from './report';
+import { type BenchWorld, createWorld, dropNamespace } from './world';
+
+export interface FreshnessOptions {
+  /** Produce rates to hold, events/s, in order. */
+  rates: number[];
+  /** Seconds per rate (>= 60 for a reportable number; shorter for development). */
+  durationSeconds: number;
+  seed: number;
+}
+
+/** Tracer customers live above the generated key space, so their first row insert marks the tracer. */
+const TRACER_BASE = 2_000_000;
+const TICK_MS = 50;
+/** Produce requests awaiting acknowledgement at once before the producer counts as falling behind. */
+const MAX_IN_FLIGHT = 4;
+/** How long after a rate ends its last tracers may still arrive. */
+const SETTLE_MS = 15_000;
+
+const CDP_BIN = path.resolve(__dirname, '../../services/cli/bin/cdp.js');
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+function tracerMessage(world: BenchWorld, n: number): WireMessage {
+  const customer = TRACER_BASE + n;
+  const data = `{"session_id":"bench-${world.id}-${n}","customer_id":${customer},"visit_date":"2026-06-30","pages_viewed":3,"time_spent":42.5}`;
+  const value = envelope(`bench-${world.id}-${n}`, 'bench', 'cdp.web_session.v1', new Date().toISOString(), data);
+  return { kind: 'web_session', key: String(customer), value };
+}
+
+/**
+ * Commit-time signal for the tracer rows: an AFTER INSERT row trigger that NOTIFYs. Postgres delivers
+ * a notification only when the transaction that raised it commits, so its arrival marks the row being
+ * committed (visible to readers), not merely written. The trigger's WHEN clause skips every
+ * non-tracer row, so the updater's statement does no extra work for them.
+ */
+async function installCommitSignal(pool: pg.Pool): Promise<void> {
+  await pool.query(`CREATE FUNCTION bench_tracer_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('bench_tracer', NEW.customer_id::text);
+  RETURN NULL;
+END $$`);
+  await pool.query(`CREATE TRIGGER bench_tracer_committed AFTER INSERT ON customer_360
+FOR EACH ROW WHEN (NEW.customer_id >= ${TRACER_BASE}) EXECUTE FUNCTION bench_tracer_committed()`);
+}
+
+function startUpdater(world: BenchWorld): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    [CDP_BIN, 'updater', '--redis-namespace', world.redisNamespace, '--stats-interval', '0'],
+    { env: world.env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return child;
+}
+
+async function waitForStable(admin: Admin, group: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { groups } = await admin.describeGroups([group]).catch(() => ({ groups: [] as { state: string }[] }));
+    if (groups[0]?.state === 'Stable') return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the updater did not join group ${group} within ${timeoutMs / 1000} s`);
+}
+
+interface RateResult {
+  targetRate: number;
+  achievedRate: number;
+  produced: number;
+  tracers: number;
+  tracersSeen: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Background events: the generator's realistic stream over the 1M key space, taken as needed. */
+function backgroundStream(totalNeeded: number, seed: number): Iterator<WireMessage> {
+  const customers = Math.max(100, Math.ceil(totalNeeded / MESSAGES_PER_CUSTOMER) + 100);
+  const gen = generateEvents({ customers, idSpace: Math.max(ID_SPACE, customers), seed, batchSize: 2000 });
+  return (function* () {
+    for (const batch of gen) yield* batch;
+  })();
+}
+
+async function holdRate(
+  world: BenchWorld,
+  producer: Producer,
+  background: Iterator<WireMessage>,
+  rate: number,
+  durationMs: number,
+  tracerStart: number,
+  sentAt: Map<number, number>,
+  committedAt: Map<number, number>,
+): Promise<RateResult & { nextTracer: number }> {
+  const names = topicNames(world.prefix).inputs;
+  const perTick = (rate * TICK_MS) / 1000;
+  let tracer = tracerStart;
+  let produced = 0;
+  let inFlight = 0;
+  let failure: unknown;
+  const pending = new Set<Promise<void>>();
+  const t0 = performance.now();
+  let nextTick = t0;
+  while (performance.now() - t0 < durationMs && failure === undefined) {
+    const elapsed = performance.now() - t0;
+    const due = Math.floor((rate * elapsed) / 1000) - produced;
+    if (due > 0 && inFlight < MAX_IN_FLIGHT) {
+      const count = Math.min(due, Math.ceil(perTick * 4));
+      const byTopic = new Map<InputKind, Message[]>();
+      const add = (m: WireMessage) => {
+        let list = byTopic.get(m.kind);
+        if (!list) {
+          list = [];
+          byTopic.set(m.kind, list);
+        }
+        list.push(toKafkaMessage(m));
+      };
+      // One tracer per tick replaces one background event, so the total rate is the target.
+      const n = tracer++;
+      add(tracerMessage(world, n));
+      for (let i = 1; i < count; i++) {
+        const next = background.next();
+        if (next.done) break;
+        add(next.value);
+      }
+      produced += count;
+      const topicMessages: TopicMessages[] = [...byTopic].map(([kind, messages]) => ({
+        topic: names[kind],
+        messages,
+      }));
+      sentAt.set(n, performance.now());
+      inFlight++;
+      const p = producer
+        .sendBatch({ topicMessages, acks: -1 })
+        .then(
+          () => {},
+          (err) => {
+            failure ??= err;
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          pending.delete(p);
+        });
+      pending.add(p);
+    }
+    nextTick += TICK_MS;
+    const wait = nextTick - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await Promise.all(pending);
+  if (failure !== undefined) throw failure;
+  const achievedRate = produced / ((performance.now() - t0) / 1000);
+  // Let the last tracers of this rate arrive (the backlog, if any, drains meanwhile).
+  const deadline = performance.now() + SETTLE_MS;
+  const ours = () => {
+    let seen = 0;
+    for (let i = tracerStart; i < tracer; i++) if (committedAt.has(i)) seen++;
+    return seen;
+  };
+  while (ours() < tracer - tracerStart && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const latencies: number[] = [];
+  for (let i = tracerStart; i < tracer; i++) {
+    const c = committedAt.get(i);
+    if (c !== undefined) latencies.push(c - sentAt.get(i)!);
+  }
+  latencies.sort((a, b) => a - b);
+  const missing = tracer - tracerStart - latencies.length;
+  // A tracer still missing after the settle time counts as slower than anything seen.
+  for (let i = 0; i < missing; i++) latencies.push(Number.POSITIVE_INFINITY);
+  return {
+    targetRate: rate,
+    achievedRate: round(achievedRate),
+    produced,
+    tracers: tracer - tracerStart,
+    tracersSeen: tracer - tracerStart - missing,
+    p50Ms: round(percentile(latencies, 0.5), 1),
+    p95Ms: round(percentile(latencies, 0.95), 1),
+    p99Ms: round(percentile(latencies, 0.99), 1),
+    maxMs: round(latencies[latencies.length - 1] ?? Number.NaN, 1),
+    nextTracer: tracer,
+  };
+}
+
+/** Produce-to-committed-row latency of tracer events at fixed produce rates, with the updater running. */
+export async function runFreshness(options: FreshnessOptions): Promise<ScenarioResult> {
+  const load0 = os.loadavg()[0]!;
+  const startedAt = new Date().toISOString();
+  const world = await createWorld({ partitions: 3 });
+  const probe = tracerMessage(world, 0);
+  const decoded = decodeMessage('web_session', probe.key, Buffer.from(probe.value as string));
+  if (!decoded.ok) throw new Error(`tracer event does not decode: ${decoded.reason}`);
+  const listener = new pg.Client({ connectionString: world.databaseUrl, application_name: 'cdp-bench-listen' });
+  const admin = world.kafka.admin();
+  const producer = world.kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  let updater: ChildProcess | undefined;
+  const sentAt = new Map<number, number>();
+  const committedAt = new Map<number, number>();
+  try {
+    await installCommitSignal(world.pool);
+    await listener.connect();
+    listener.on('notification', (n) => {
+      const at = performance.now();
+      const i = Number(n.payload) - TRACER_BASE;
+      if (!committedAt.has(i)) committedAt.set(i, at);
+    });
+    await listener.query('LISTEN bench_tracer');
+    await Promise.all([admin.connect(), producer.connect()]);
+    updater = startUpdater(world);
+    const exited = new Promise<number | null>((resolve) => updater!.once('exit', resolve));
+    await Promise.race([
+      waitForStable(admin, world.group, 60_000),
+      exited.then((code) => {
+        throw new Error(`the updater exited (code ${code}) before joining`);
+      }),
+    ]);
+    const totalNeeded = options.rates.reduce((a, r) => a + r * options.durationSeconds, 0);
+    const background = backgroundStream(totalNeeded, options.seed);
+    const perRate: RateResult[] = [];
+    let tracer = 0;
+    for (const rate of options.rates) {
+      process.stderr.write(`freshness: ${fmt.rate(rate)} for ${options.durationSeconds} s\n`);
+      const r = await holdRate(
+        world,
+        producer,
+        background,
+        rate,
+        options.durationSeconds * 1000,
+        tracer,
+        sentAt,
+        committedAt,
+      );
+      tracer = r.nextTracer;
+      const { nextTracer: _n, ...result } = r;
+      perRate.push(result);
+      process.stderr.write(
+        `  achieved ${fmt.rate(r.achievedRate)}; p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms (${r.tracersSeen}/${r.tracers} tracers)\n`,
+      );
+    }
+    const underOneSecond = perRate.filter((r) => r.p99Ms < 1000 && r.achievedRate >= r.targetRate * 0.95);
+    const highest = underOneSecond.length > 0 ? Math.max(...underOneSecond.map((r) => r.targetRate)) : null;
+    const at5k = perRate.find((r) => r.targetRate === 5000);
+    return {
+      scenario: 'freshness',
+      startedAt,
+      machine: machineInfo(load0),
+      options: { ...options },
+      results: {
+        updater: 'child process: node services/cli/bin/cdp.js updater (defaults), stopped with SIGTERM after the run',
+        signal:
+          'LISTEN/NOTIFY from an AFTER INSERT trigger on customer_360 limited to tracer customers (delivered at commit)',
+        perRate,
+        highestRateWithP99UnderOneSecond: highest,
+        targets: {
+          p99AtMost250msAt5k: at5k ? at5k.p99Ms <= 250 : null,
+        },
+        reportable: options.durationSeconds >= 60,
+      },
+      method: [
+        'The benchmark process produces the generator stream (realistic mix, 1M id space) at the fixed rate in 50 ms ticks; one event per tick is a tracer: a web session of a customer of its own above the generated ids.',
+        'Latency = the NOTIFY arriving for the tracer customer minus the moment its produce request was sent (acks=all), so it includes the producer round trip, the consumer fetch, the unit linger and the whole pipeline up to the commit.',
+        'The updater is a separate process, so producing and listening do not share its event loop.',
+        `Tracers not seen ${SETTLE_MS / 1000} s after a rate ends count as infinitely late.`,
+      ],
+      table: [
+        ...perRate.map(
+          (r) =>
+            [
+              `${fmt.int(r.targetRate)} events/s (got ${fmt.int(r.achievedRate)})`,
+              `p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  (${r.tracersSeen}/${r.tracers} tracers)`,
+            ] as [string, string],
+        ),
+        ['highest rate with p99 < 1 s', highest === null ? 'none of the rates' : fmt.rate(highest)],
+        ['target p99 <= 250 ms at 5k/s', at5k ? (at5k.p99Ms <= 250 ? 'met' : `not met (${at5k.p99Ms} ms)`) : 'not run'],
+        [
+          'duration per rate',
+          `${options.durationSeconds} s${options.durationSeconds < 60 ? ' (dev run: not reportable)' : ''}`,
+        ],
+      ],
+    };
+  } finally {
+    if (updater && updater.exitCode === null) {
+      const gone = new Promise((r) => updater!.once('exit', r));
+      updater.kill('SIGTERM');
+      const timer = setTimeout(() => updater!.kill('SIGKILL'), 15_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    await listener.end().catch(() => {});
+    await dropNamespace(world.config.redisUrl, world.redisNamespace).catch(() => {});
+    await world.close();
+  }
+}

@@ -1,0 +1,5 @@
+export { type DrainOptions, runDrain } from './drain';
+export { type FreshnessOptions, runFreshness } from './freshness';
+export { type RebuildOptions, runRebuild } from './rebuild';
+export { publish, type ScenarioResult } from './report';
+export { runScore, type ScoreOptions } from './score';

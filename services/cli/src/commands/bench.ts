@@ -1,0 +1,66 @@
+import { publish, runDrain, runFreshness, runRebuild, runScore, type ScenarioResult } from '@cdp360/bench';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { positiveInt } from './arguments';
+
+const SCENARIOS = ['drain', 'freshness', 'score', 'rebuild'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function rates(value: string): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new InvalidArgumentError('expected comma-separated events/s, e.g. 1000,5000,10000');
+  }
+  return list;
+}
+
+function sizes(value: string): number[] {
+  return rates(value);
+}
+
+interface BenchOpts {
+  events: number;
+  seed: number;
+  cpuProf?: boolean;
+  rates: number[];
+  duration: number;
+  customers: number[];
+  facts: number;
+  write: boolean;
+  maxBytesPerPartition?: number;
+}
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmarks on the local stack, each in its own database, topics and Redis namespace')
+    .argument('[scenario]', `${SCENARIOS.join(' | ')} | all`, 'all')
+    .option('--events <n>', 'drain: messages pre-loaded into Kafka', positiveInt, 200_000)
+    .option('--seed <n>', 'generator seed', positiveInt, 360)
+    .option('--cpu-prof', 'drain: profile the updater phase and summarise the top self-time costs')
+    .option('--max-bytes-per-partition <bytes>', 'drain: the updater consumer fetch size per partition', positiveInt)
+    .option('--rates <list>', 'freshness: produce rates in events/s', rates, [1000, 5000, 10_000])
+    .option('--duration <seconds>', 'freshness: seconds per rate (>= 60 for a reportable number)', positiveInt, 60)
+    .option('--customers <list>', 'score: customer counts', sizes, [100_000, 1_000_000])
+    .option('--facts <n>', 'rebuild: facts in Postgres to rebuild Redis from', positiveInt, 1_000_000)
+    .option('--no-write', 'do not write bench/results/<date>-<scenario>.json')
+    .action(async (scenario: string, opts: BenchOpts) => {
+      if (scenario !== 'all' && !SCENARIOS.includes(scenario as Scenario)) {
+        throw new InvalidArgumentError(`unknown scenario ${scenario}; one of ${SCENARIOS.join(', ')}, all`);
+      }
+      const run: Record<Scenario, () => Promise<ScenarioResult>> = {
+        drain: () =>
+          runDrain({
+            events: opts.events,
+            seed: opts.seed,
+            cpuProfile: opts.cpuProf,
+            maxBytesPerPartition: opts.maxBytesPerPartition,
+          }),
+        freshness: () => runFreshness({ rates: opts.rates, durationSeconds: opts.duration, seed: opts.seed }),
+        score: () => runScore({ customers: opts.customers }),
+        rebuild: () => runRebuild({ facts: opts.facts }),
+      };
+      const chosen = scenario === 'all' ? SCENARIOS : [scenario as Scenario];
+      for (const s of chosen) publish(await run[s](), { write: opts.write });
+    });
+}
