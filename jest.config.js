@@ -7,13 +7,16 @@ const transform = {
   ],
 };
 const moduleNameMapper = {
-  '^@cdp360/(domain|config|postgres|redis|kafka|generator)$': '<rootDir>/packages/$1/src',
+  '^@cdp360/(domain|config|postgres|redis|kafka|pubsub|generator)$': '<rootDir>/packages/$1/src',
   '^@cdp360/(updater|scorer|cli)$': '<rootDir>/services/$1/src',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Jest reads testTimeout only from the top level (a project-level testTimeout is ignored, jestjs/jest#9759):
+  // integration tests wait on real brokers, so they need far more than the default 5 s.
+  testTimeout: 120_000,
   projects: [
     {
       ...common,
@@ -24,7 +27,6 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testTimeout: 120_000,
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
     },
   ],
