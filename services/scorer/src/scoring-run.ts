@@ -38,6 +38,9 @@ export interface RunScoringOptions {
   periodStart?: Date | null;
 }
 
+/** Sort/hash memory of a step: 1M rows of (ltv, id, scores) sort in about 100 MB. */
+const STEP_WORK_MEM = '256MB';
+
 /** Runs `fn` in a transaction on a client of its own: a step commits whole or not at all. */
 async function inTransaction<T>(db: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
@@ -45,6 +48,9 @@ async function inTransaction<T>(db: pg.Pool, fn: (client: pg.PoolClient) => Prom
   try {
     await client.query('BEGIN');
     try {
+      // The steps sort or hash every customer_360 row once; in memory that is several times faster
+      // than spilling to disk at the default 4 MB. Per transaction only.
+      await client.query(`SET LOCAL work_mem = '${STEP_WORK_MEM}'`);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;

@@ -23,7 +23,7 @@ const AFFECTED = {
  * newer state (a new purchase) is left to it. `bounds` reads the catalog revision in the statement's
  * snapshot: revisions commit in order (migration 002), so every change up to it is swept here.
  */
-function sweepSql(affected: string): string {
+function sweepSql(affected: string, scope: string): string {
   return `WITH bounds AS (
   SELECT COALESCE(max(rev), 0)::int8 AS revision FROM product_catalog
 ),
@@ -49,9 +49,9 @@ target AS (
     f.brand,
     c.favorite_category IS DISTINCT FROM f.category AS category_changed,
     c.favorite_brand IS DISTINCT FROM f.brand AS brand_changed
-  FROM affected a
-  JOIN customer_360 c ON c.customer_id = a.customer_id
-  LEFT JOIN favourites f ON f.customer_id = a.customer_id
+  FROM customer_360 c
+  LEFT JOIN favourites f ON f.customer_id = c.customer_id
+  ${scope}
 ),
 changed AS (
   UPDATE customer_360 AS c SET favorite_category = t.category, favorite_brand = t.brand
@@ -71,7 +71,10 @@ SELECT
 FROM changed`;
 }
 
-const SWEEP_SQL = { changedProducts: sweepSql(AFFECTED.changedProducts), everyone: sweepSql(AFFECTED.everyone) };
+const SWEEP_SQL = {
+  changedProducts: sweepSql(AFFECTED.changedProducts, 'WHERE c.customer_id IN (SELECT customer_id FROM affected)'),
+  everyone: sweepSql(AFFECTED.everyone, ''),
+};
 
 export interface FavoritesStepResult {
   /** Catalog revision the sweep covers: pass it as `sinceRevision` next time. */
