@@ -1,5 +1,5 @@
 -- The batch recompute of customer_360 (the seed's Steps 1-3) as one set-based query over the source
--- tables, following docs SEMANTICS.md where the seed's SQL is ambiguous or wrong.
+-- tables, following docs/semantics.md where the original batch SQL is ambiguous or wrong.
 -- $1: the as-of date (date). Produces the 29 columns of customer_360, in its order, one row per
 -- customer, ordered by customer_id.
 -- Every fact table is keyed by its business id, so count(*) counts distinct facts.
