@@ -154,6 +154,7 @@ kafka_up() {
   elif port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
     if kafka_ready 20 --metadata-only 2>/dev/null; then
       step "kafka: something that speaks Kafka already listens on $KAFKA_HOST:$KAFKA_PORT; using it (not started by this script)"
+      KAFKA_EXTERNAL=1
     else
       die "port $KAFKA_PORT is taken by a process that does not answer as Kafka." \
         "Find it with: ss -ltnp 'sport = :$KAFKA_PORT'  and stop it, then run this again."
@@ -161,6 +162,7 @@ kafka_up() {
   else
     port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT" &&
       die "port $KAFKA_CONTROLLER_PORT (Kafka controller) is taken by another process." "Find it with: ss -ltnp 'sport = :$KAFKA_CONTROLLER_PORT'"
+    require_java
     kafka_fetch
     mkdir -p "$KAFKA_DIR"
     kafka_java_args
@@ -347,6 +349,7 @@ redis_down() { stop_pidfile "$REDIS_DIR/redis.pid" "the private redis" 10; }
 # Pub/Sub emulator
 
 PUBSUB_MISSING_REASON=""
+KAFKA_EXTERNAL=""
 
 pubsub_jar() {
   local home="${PUBSUB_EMULATOR_HOME:-}"
@@ -389,6 +392,7 @@ pubsub_up() {
   fi
   port_open "$PUBSUB_HOST" "$PUBSUB_PORT" &&
     die "port $PUBSUB_PORT is taken by a process that is not the Pub/Sub emulator." "Find it with: ss -ltnp 'sport = :$PUBSUB_PORT'"
+  require_java
   mkdir -p "$PUBSUB_DIR"
   step "pubsub: starting the emulator ($(basename "$jar")) on $PUBSUB_HOST:$PUBSUB_PORT"
   spawn "$pidfile" "$PUBSUB_DIR/emulator.log" java -Xmx512m -Djava.awt.headless=true -jar "$jar" \
@@ -437,7 +441,6 @@ lock() {
 
 cmd_up() {
   local t0=$SECONDS
-  require_java
   require_node_kafkajs
   lock
   kafka_up
@@ -447,7 +450,11 @@ cmd_up() {
   write_env
   say ""
   say "[stack] ready in $((SECONDS - t0))s:"
-  say "  kafka     $KAFKA_HOST:$KAFKA_PORT  (Apache Kafka $KAFKA_VERSION, KRaft; logs .stack/kafka/server.log)"
+  if [[ -n "$KAFKA_EXTERNAL" ]]; then
+    say "  kafka     $KAFKA_HOST:$KAFKA_PORT  (already running, not started by stack.sh)"
+  else
+    say "  kafka     $KAFKA_HOST:$KAFKA_PORT  (Apache Kafka $KAFKA_VERSION, KRaft; logs .stack/kafka/server.log)"
+  fi
   say "  postgres  $PG_URL"
   say "  redis     $RDS_URL"
   if [[ -z "$PUBSUB_MISSING_REASON" ]]; then
