@@ -134,7 +134,7 @@ export class AggregateStore {
     }
     for (const id of customers) {
       const k = this.keys.customer(id);
-      p.cdpReadProfile(k.aggregate, k.productLines, k.campaigns);
+      p.cdpReadState(k.aggregate, k.productLines, k.campaigns);
     }
     p.get(epochKey);
     const replies = await p.exec();
@@ -148,7 +148,7 @@ export class AggregateStore {
     const outcomes = values.slice(1, 1 + ops.length).map(Number);
     const states = values
       .slice(1 + ops.length, 1 + ops.length + customers.length)
-      .map((v, i) => parseProfile(customers[i]!, v as ReadReply).state);
+      .map((v, i) => parseState(customers[i]!, v as StateReply));
     return { outcomes, states, epochIntact };
   }
 
@@ -371,6 +371,39 @@ function parseProfile(customerId: number, reply: ReadReply): StoredProfile {
   }
   s.campaignsEngaged = Number(campaigns);
   return { state: s, recordTime, recordSeq, watermarks };
+}
+
+type StateReply = [(string | null)[], string[], number];
+
+/** Positions of the fields read-state-3.lua returns (its HMGET lists them in this order). */
+const STATE_FIELDS = ['v', 'po', 'pv', 'pl', 'si', 'ss', 'sn', 'sr', 'rc', 'rv', 'wc', 'wp', 'wt', 'wl', 'p'] as const;
+const F = Object.fromEntries(STATE_FIELDS.map((f, i) => [f, i])) as Record<(typeof STATE_FIELDS)[number], number>;
+
+/** The state from read-state-3.lua's reply: the same fields as parseProfile reads, by position. */
+function parseState(customerId: number, reply: StateReply): ProfileState {
+  const [a, productFlat, campaigns] = reply;
+  const s = emptyProfileState(customerId);
+  const num = (i: number) => (a[i] == null ? 0 : Number(a[i]));
+  if (a[F.v] != null) s.version = BigInt(a[F.v]!);
+  s.orders = num(F.po);
+  if (a[F.pv] != null) s.lifetimeValueCents = BigInt(a[F.pv]!);
+  if (a[F.pl] != null) s.lastPurchaseDate = a[F.pl]!;
+  s.interactions = num(F.si);
+  s.satisfactionSum = num(F.ss);
+  s.satisfactionCount = num(F.sn);
+  s.resolvedInteractions = num(F.sr);
+  s.responses = num(F.rc);
+  s.conversions = num(F.rv);
+  s.sessions = num(F.wc);
+  s.pagesViewedSum = num(F.wp);
+  s.timeSpentSum = num(F.wt);
+  if (a[F.wl] != null) s.lastVisitDate = a[F.wl]!;
+  if (a[F.p] != null) s.record = JSON.parse(a[F.p]!) as CustomerProfileRecord;
+  for (let i = 0; i < productFlat.length; i += 2) {
+    s.productLines.set(Number(productFlat[i]), Number(productFlat[i + 1]));
+  }
+  s.campaignsEngaged = Number(campaigns);
+  return s;
 }
 
 /** The inverse of parseProfile, minus the campaign ids themselves (a rebuild passes those in). */

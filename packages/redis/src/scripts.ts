@@ -18,6 +18,7 @@ export const SCRIPTS = {
   cdpApplySessionMarked: { file: 'apply-session-marked-2.lua', keys: 2 },
   cdpApplyCustomerMarked: { file: 'apply-customer-marked-2.lua', keys: 2 },
   cdpReadProfile: { file: 'read-profile-3.lua', keys: 3 },
+  cdpReadState: { file: 'read-state-3.lua', keys: 3 },
   cdpLoadProfile: { file: 'load-profile-3.lua', keys: 3 },
   cdpPublishEpoch: { file: 'publish-epoch-2.lua', keys: 2 },
 } as const;
