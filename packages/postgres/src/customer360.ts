@@ -1,5 +1,6 @@
 import { CUSTOMER_360_COLUMNS, type Customer360Row } from '@cdp360/domain';
 import type { ClientBase, Pool } from 'pg';
+import { pgArray } from './pg-array';
 
 type Queryable = Pool | ClientBase;
 
@@ -80,20 +81,23 @@ export interface VersionedRow {
   version: bigint;
 }
 
+/** The version column and one array literal per row column, in the statement's parameter order. */
+function upsertParams(rows: readonly VersionedRow[]): string[] {
+  const params = [pgArray(rows.map((r) => r.version))];
+  for (const c of COLS) params.push(pgArray(rows.map((r) => r.row[c])));
+  return params;
+}
+
 export async function upsertCustomer360(db: Queryable, rows: readonly VersionedRow[]): Promise<number[]> {
   if (rows.length === 0) return [];
-  const params: unknown[][] = [rows.map((r) => r.version.toString())];
-  for (const c of COLS) params.push(rows.map((r) => r.row[c]));
-  const res = await db.query<{ customer_id: number }>(UPSERT_SQL, params);
+  const res = await db.query<{ customer_id: number }>(UPSERT_SQL, upsertParams(rows));
   return res.rows.map((r) => r.customer_id);
 }
 
 /** The same upsert, returning the rows as stored (what a comparison with the old rows must see). */
 export async function upsertCustomer360Rows(db: Queryable, rows: readonly VersionedRow[]): Promise<Customer360Row[]> {
   if (rows.length === 0) return [];
-  const params: unknown[][] = [rows.map((r) => r.version.toString())];
-  for (const c of COLS) params.push(rows.map((r) => r.row[c]));
-  return (await db.query<Customer360Row>(UPSERT_RETURNING_ROWS_SQL, params)).rows;
+  return (await db.query<Customer360Row>(UPSERT_RETURNING_ROWS_SQL, upsertParams(rows))).rows;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type WebSession,
 } from '@cdp360/domain';
 import type { ClientBase, Pool } from 'pg';
+import { pgArray } from './pg-array';
 
 type Queryable = Pool | ClientBase;
 
@@ -98,14 +99,14 @@ const purchaseTable: FactTable<Purchase> = {
   values: (f) => [f.customerId, f.purchaseDate, formatCents(f.totalCents)],
 };
 
-/** Transposes rows into one array per column, for `unnest`. */
-function columnsOf(rows: readonly unknown[][], width: number): unknown[][] {
+/** Transposes rows into one array literal per column, for `unnest` (see pgArray). */
+function columnsOf(rows: readonly unknown[][], width: number): string[] {
   const cols: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     for (let c = 0; c < width; c++) cols[c]![r] = row[c];
   }
-  return cols;
+  return cols.map(pgArray);
 }
 
 function insertSql<F>(t: FactTable<F>, extraCte = ''): string {
