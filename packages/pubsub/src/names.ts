@@ -7,7 +7,7 @@ export function subscriptionName(groupId: string, topic: string): string {
 }
 
 /** gRPC status codes the adapters branch on. */
-export const GRPC = { ALREADY_EXISTS: 6, NOT_FOUND: 5, UNIMPLEMENTED: 12, DEADLINE_EXCEEDED: 4 } as const;
+export const GRPC = { UNKNOWN: 2, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, UNIMPLEMENTED: 12 } as const;
 
 export function grpcCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;

@@ -2,11 +2,27 @@ export { openPipeline, type PipelineContext } from './context';
 export { loadNdjsonDir, NdjsonDeadLetterSink } from './file-source';
 export { groupLag } from './kafka/group-lag';
 export { KafkaDeadLetterSink, KafkaSource, KafkaTriggerSink } from './kafka/kafka-source';
+export {
+  applyReplay,
+  type PartitionMove,
+  parseReplayTarget,
+  planReplay,
+  ReplayRefusedError,
+  type ReplayTarget,
+} from './kafka/replay';
 export { ProfilePipeline, type UnitResult } from './pipeline';
+export { PubSubSource, type PubSubSourceOptions } from './pubsub/pubsub-source';
+export { PubSubTransport, type PubSubTransportOptions } from './pubsub/pubsub-transport';
+export {
+  SeekUnsupportedError,
+  seekSubscriptions,
+  seekSubscriptionsToSnapshots,
+  snapshotSubscriptions,
+} from './pubsub/seek';
 export { rebuildAggregates } from './rebuild';
 export type { DeadLetterSink, Rejected, SourceMessage } from './source';
 export { Counters, type TopicCounts } from './stats';
+export type { Transport } from './transport';
 export { loadTriggerRules } from './trigger-rules-file';
 export { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
-export { runUpdater, type UpdaterOptions, type UpdaterSummary } from './updater';
-export { applyReplay, type PartitionMove, parseReplayTarget, planReplay, ReplayRefusedError, type ReplayTarget } from './kafka/replay';
+export { createTransport, runUpdater, type UpdaterOptions, type UpdaterSummary } from './updater';

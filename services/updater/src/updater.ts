@@ -1,10 +1,9 @@
 import { type Config, createLogger, type Logger } from '@cdp360/config';
-import { topicNames } from '@cdp360/domain';
-import { createKafka } from '@cdp360/kafka';
 import { openPipeline } from './context';
-import { groupLag } from './kafka/group-lag';
-import { KafkaDeadLetterSink, KafkaSource, KafkaTriggerSink } from './kafka/kafka-source';
+import { KafkaTransport } from './kafka/kafka-transport';
+import { PubSubTransport, type PubSubTransportOptions } from './pubsub/pubsub-transport';
 import type { Counters } from './stats';
+import type { Transport } from './transport';
 
 export interface UpdaterOptions {
   config: Config;
@@ -21,6 +20,8 @@ export interface UpdaterOptions {
   maxUnitMessages?: number;
   /** kafkajs fetch size per partition, bytes (small values make many small units: tests). */
   maxBytesPerPartition?: number;
+  /** Pub/Sub tuning (config.transport = pubsub): leases, flow control, idle quiet period, test hooks. */
+  pubsub?: PubSubTransportOptions;
 }
 
 export interface UpdaterSummary {
@@ -33,34 +34,37 @@ export interface UpdaterSummary {
 const IDLE_POLL_MS = 250;
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
+/** The broker adapter config.transport names. */
+export function createTransport(options: UpdaterOptions, logger: Logger): Transport {
+  const { config } = options;
+  if (config.transport === 'pubsub') {
+    return new PubSubTransport(config, logger, { maxUnitMessages: options.maxUnitMessages, ...options.pubsub });
+  }
+  return new KafkaTransport(config, logger, {
+    maxUnitMessages: options.maxUnitMessages,
+    maxBytesPerPartition: options.maxBytesPerPartition,
+  });
+}
+
 /**
- * Runs the streaming profile updater on Kafka until idle (with untilIdle), a signal, or stopSignal.
- * Shutdown finishes the unit in progress, commits its offsets and leaves the group.
+ * Runs the streaming profile updater on the configured transport (Kafka or Pub/Sub) until idle (with
+ * untilIdle), a signal, or stopSignal. Shutdown finishes the unit in progress, commits its positions
+ * (offsets, acks) and leaves.
  */
 export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummary> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'cdp-updater' });
   const started = Date.now();
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'cdp-updater', logger });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const admin = kafka.admin();
-  const names = topicNames(config.topicPrefix);
+  const source = createTransport(options, logger);
   const ctx = openPipeline({
     config,
     logger,
-    deadLetters: new KafkaDeadLetterSink(producer, names.deadLetter),
-    triggerSink: new KafkaTriggerSink(producer, names.profileTriggers),
+    deadLetters: source.deadLetters,
+    triggerSink: source.triggers,
     redisNamespace: options.redisNamespace,
     applicationName: 'cdp-updater',
   });
   const { pipeline } = ctx;
-  const source = new KafkaSource(kafka, pipeline, logger, {
-    groupId: config.groupId,
-    topicPrefix: config.topicPrefix,
-    maxUnitMessages: options.maxUnitMessages,
-    maxBytesPerPartition: options.maxBytesPerPartition,
-    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
-  });
 
   let stopRequested: (reason: UpdaterSummary['reason']) => void = () => {};
   const stopped = new Promise<UpdaterSummary['reason']>((resolve) => {
@@ -79,13 +83,10 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
   let statsTimer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
   try {
-    await Promise.all([producer.connect(), admin.connect()]);
+    await source.connect();
     await pipeline.start();
-    logger.info(
-      { group: config.groupId, topics: source.topics, catalog: pipeline.catalogSize, asOf: pipeline.asOfDate() },
-      'updater started',
-    );
-    await source.start();
+    logger.info({ ...source.describe(), catalog: pipeline.catalogSize, asOf: pipeline.asOfDate() }, 'updater started');
+    await source.start(pipeline);
     const interval = options.statsIntervalMs ?? 30_000;
     if (interval > 0) {
       statsTimer = setInterval(() => logger.info({ counters: source.counters.totals() }, 'progress'), interval);
@@ -93,15 +94,15 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     if (options.untilIdle) {
       const poll = async () => {
         try {
-          if (!source.busy && Date.now() - source.lastActivity >= IDLE_POLL_MS) {
-            const { lag } = await groupLag(admin, config.groupId, source.topics);
-            if (lag === 0 && !source.busy) {
-              stopRequested('idle');
-              return;
-            }
+          if (await source.idle()) {
+            stopRequested('idle');
+            return;
           }
         } catch (err) {
-          logger.warn({ err }, 'could not read the group lag; trying again');
+          logger.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'could not tell whether the source is idle; trying again',
+          );
         }
         idleTimer = setTimeout(poll, IDLE_POLL_MS);
       };
@@ -126,9 +127,9 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    // Disconnecting the consumer waits for the unit in progress (and its commit), then leaves the group.
-    await source.stop().catch((err) => logger.warn({ err }, 'consumer disconnect failed'));
-    await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    // Stopping waits for the unit in progress (and its commit), then leaves.
+    await source.stop().catch((err) => logger.warn({ err }, 'stopping the source failed'));
+    await source.close();
     await ctx.close();
     clearTimeout(deadline);
   }

@@ -22,3 +22,9 @@ export function nonNegativeInt(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number >= 0');
   return n;
 }
+
+/** Commander parser for `--transport`. */
+export function transportName(value: string): 'kafka' | 'pubsub' {
+  if (value !== 'kafka' && value !== 'pubsub') throw new InvalidArgumentError('expected kafka or pubsub');
+  return value;
+}

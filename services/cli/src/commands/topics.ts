@@ -1,7 +1,10 @@
 import { type Config, createLogger, type Logger, loadConfig } from '@cdp360/config';
+import { topicNames } from '@cdp360/domain';
 import { cdpTopicSpecs, createKafka, ensureTopics, listTopics } from '@cdp360/kafka';
+import { createPubSub, ensureTopology } from '@cdp360/pubsub';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { transportName } from './arguments';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -20,27 +23,57 @@ export function cliKafka(config: Config, clientId: string): { kafka: ReturnType<
 }
 
 export function registerTopicsCommand(program: Command): void {
-  const topics = program.command('topics').description('Kafka topics of the event contract');
+  const topics = program.command('topics').description('topics of the event contract (Kafka or Pub/Sub)');
 
   topics
     .command('create')
-    .description('create the missing input, trigger and dead-letter topics (existing ones are left alone)')
-    .option('--partitions <n>', 'partitions of each created topic', positiveInt, 3)
+    .description(
+      "create the missing input, trigger and dead-letter topics, and on Pub/Sub the group's subscriptions (existing ones are left alone)",
+    )
+    .option('--transport <name>', 'kafka or pubsub (default: CDP_TRANSPORT, else kafka)', transportName)
+    .option('--partitions <n>', 'Kafka: partitions of each created topic', positiveInt, 3)
     .option('--prefix <prefix>', 'topic name prefix (default: CDP_TOPIC_PREFIX)')
-    .action(async (opts: { partitions: number; prefix?: string }) => {
-      const config = loadConfig();
-      const prefix = opts.prefix ?? config.topicPrefix;
-      const { kafka } = cliKafka(config, 'cdp-topics');
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const result = await ensureTopics(admin, { topics: cdpTopicSpecs(prefix), partitions: opts.partitions });
-        for (const name of result.created) process.stdout.write(`created  ${name}\n`);
-        for (const name of result.existing) process.stdout.write(`exists   ${name}\n`);
-      } finally {
-        await admin.disconnect();
-      }
-    });
+    .option('--group <id>', 'Pub/Sub: the group whose subscriptions <group>.<topic> to create (default: CDP_GROUP_ID)')
+    .option('--ack-deadline <seconds>', 'Pub/Sub: ack deadline of created subscriptions (10-600)', positiveInt, 60)
+    .action(
+      async (opts: {
+        partitions: number;
+        prefix?: string;
+        transport?: string;
+        group?: string;
+        ackDeadline: number;
+      }) => {
+        const config = loadConfig();
+        const prefix = opts.prefix ?? config.topicPrefix;
+        if ((opts.transport ?? config.transport) === 'pubsub') {
+          const names = topicNames(prefix);
+          const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
+          try {
+            const result = await ensureTopology(pubsub, {
+              inputTopics: Object.values(names.inputs),
+              outputTopics: [names.deadLetter, names.profileTriggers],
+              groupId: opts.group ?? config.groupId,
+              ackDeadlineSeconds: opts.ackDeadline,
+            });
+            for (const name of result.created) process.stdout.write(`created  ${name}\n`);
+            for (const name of result.existing) process.stdout.write(`exists   ${name}\n`);
+          } finally {
+            await pubsub.close();
+          }
+          return;
+        }
+        const { kafka } = cliKafka(config, 'cdp-topics');
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const result = await ensureTopics(admin, { topics: cdpTopicSpecs(prefix), partitions: opts.partitions });
+          for (const name of result.created) process.stdout.write(`created  ${name}\n`);
+          for (const name of result.existing) process.stdout.write(`exists   ${name}\n`);
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    );
 
   topics
     .command('list')

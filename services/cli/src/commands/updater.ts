@@ -1,21 +1,30 @@
 import { createLogger, loadConfig } from '@cdp360/config';
 import { runUpdater } from '@cdp360/updater';
 import type { Command } from 'commander';
-import { calendarDate, nonNegativeInt, positiveInt } from './arguments';
+import { calendarDate, nonNegativeInt, positiveInt, transportName } from './arguments';
 import { countersTable } from './counters-table';
 
 export function registerUpdaterCommand(program: Command): void {
   program
     .command('updater')
-    .description('run the streaming profile updater: Kafka topics -> Redis aggregates -> customer_360')
-    .option('--group <id>', 'consumer group id (default: CDP_GROUP_ID, else cdp-updater)')
+    .description(
+      'run the streaming profile updater: Kafka topics or Pub/Sub subscriptions -> Redis aggregates -> customer_360',
+    )
+    .option('--transport <name>', 'kafka or pubsub (default: CDP_TRANSPORT, else kafka)', transportName)
+    .option(
+      '--group <id>',
+      'consumer group id; on Pub/Sub the subscriptions are <group>.<topic> (default: CDP_GROUP_ID, else cdp-updater)',
+    )
     .option('--topic-prefix <prefix>', 'topic name prefix (default: CDP_TOPIC_PREFIX)')
     .option(
       '--as-of <date>',
       'fixed UTC date for the date-dependent columns (default: CDP_AS_OF, else today)',
       calendarDate,
     )
-    .option('--until-idle', 'exit 0 once the group has committed every message of every input partition')
+    .option(
+      '--until-idle',
+      'exit 0 once everything is consumed and committed (Kafka: the group lag is 0; Pub/Sub: nothing held, nothing received for the quiet period, nothing left to pull)',
+    )
     .option('--redis-namespace <prefix>', 'prefix of every Redis key', 'cdp:')
     .option('--stats-interval <seconds>', 'how often to log the counters (0: never)', nonNegativeInt, 30)
     .option(
@@ -25,6 +34,18 @@ export function registerUpdaterCommand(program: Command): void {
       5000,
     )
     .option('--max-bytes-per-partition <bytes>', 'Kafka fetch size per partition', positiveInt, 1024 * 1024)
+    .option(
+      '--ack-deadline <seconds>',
+      'Pub/Sub: the lease the client asks for and keeps extending while a unit is held (10-600)',
+      positiveInt,
+      60,
+    )
+    .option(
+      '--idle-quiet <seconds>',
+      'Pub/Sub: quiet period before --until-idle may exit; above --ack-deadline to wait out leases of a crashed consumer',
+      nonNegativeInt,
+      2,
+    )
     .action(
       async (opts: {
         group?: string;
@@ -35,11 +56,15 @@ export function registerUpdaterCommand(program: Command): void {
         statsInterval: number;
         maxUnitMessages: number;
         maxBytesPerPartition: number;
+        transport?: string;
+        ackDeadline: number;
+        idleQuiet: number;
       }) => {
         const env = { ...process.env };
         if (opts.group !== undefined) env.CDP_GROUP_ID = opts.group;
         if (opts.topicPrefix !== undefined) env.CDP_TOPIC_PREFIX = opts.topicPrefix;
         if (opts.asOf !== undefined) env.CDP_AS_OF = opts.asOf;
+        if (opts.transport !== undefined) env.CDP_TRANSPORT = opts.transport;
         const config = loadConfig(env);
         const logger = createLogger({ level: config.logLevel, name: 'cdp-updater' });
         const summary = await runUpdater({
@@ -51,6 +76,7 @@ export function registerUpdaterCommand(program: Command): void {
           handleSignals: true,
           maxUnitMessages: opts.maxUnitMessages,
           maxBytesPerPartition: opts.maxBytesPerPartition,
+          pubsub: { ackDeadlineSeconds: opts.ackDeadline, idleQuietMs: opts.idleQuiet * 1000 },
         });
         process.stderr.write(
           `updater stopped (${summary.reason}) after ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.units} units\n${countersTable(summary.counters)}`,

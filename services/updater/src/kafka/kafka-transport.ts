@@ -1,0 +1,97 @@
+import type { Config, Logger } from '@cdp360/config';
+import { topicNames } from '@cdp360/domain';
+import { createKafka } from '@cdp360/kafka';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { ProfilePipeline } from '../pipeline';
+import { Counters } from '../stats';
+import type { Transport } from '../transport';
+import { groupLag } from './group-lag';
+import { KafkaDeadLetterSink, KafkaSource, KafkaTriggerSink } from './kafka-source';
+
+export interface KafkaTransportOptions {
+  maxUnitMessages?: number;
+  /** kafkajs fetch size per partition, bytes (small values make many small units: tests). */
+  maxBytesPerPartition?: number;
+}
+
+/** How long the source must have been quiet before the group lag is asked, ms. */
+const QUIET_MS = 250;
+
+/**
+ * The Kafka side of the updater: one consumer group over the input topics, an idempotent producer for
+ * dead letters and triggers. Idle means: no unit queued or running, and the group's committed offsets
+ * reach every input partition's high watermark.
+ */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka';
+  readonly deadLetters: KafkaDeadLetterSink;
+  readonly triggers: KafkaTriggerSink;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private source: KafkaSource | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly options: KafkaTransportOptions = {},
+  ) {
+    this.kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'cdp-updater', logger });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.admin = this.kafka.admin();
+    const names = topicNames(config.topicPrefix);
+    this.deadLetters = new KafkaDeadLetterSink(this.producer, names.deadLetter);
+    this.triggers = new KafkaTriggerSink(this.producer, names.profileTriggers);
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      transport: this.kind,
+      group: this.config.groupId,
+      topics: Object.values(topicNames(this.config.topicPrefix).inputs),
+    };
+  }
+
+  async connect(): Promise<void> {
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
+  }
+
+  async start(pipeline: ProfilePipeline): Promise<void> {
+    this.source = new KafkaSource(this.kafka, pipeline, this.logger, {
+      groupId: this.config.groupId,
+      topicPrefix: this.config.topicPrefix,
+      maxUnitMessages: this.options.maxUnitMessages,
+      maxBytesPerPartition: this.options.maxBytesPerPartition,
+      sessionTimeoutMs: this.config.kafka.sessionTimeoutMs,
+    });
+    await this.source.start();
+  }
+
+  get busy(): boolean {
+    return this.source?.busy ?? false;
+  }
+
+  get counters(): Counters {
+    return this.source?.counters ?? new Counters();
+  }
+
+  get units(): number {
+    return this.source?.units ?? 0;
+  }
+
+  async idle(): Promise<boolean> {
+    const source = this.source;
+    if (!source || source.busy || Date.now() - source.lastActivity < QUIET_MS) return false;
+    const { lag } = await groupLag(this.admin, this.config.groupId, source.topics);
+    return lag === 0 && !source.busy;
+  }
+
+  async stop(): Promise<void> {
+    // Disconnecting the consumer waits for the unit in progress (and its commit), then leaves the group.
+    await this.source?.stop();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}

@@ -1,0 +1,80 @@
+import type { Config, Logger } from '@cdp360/config';
+import { topicNames } from '@cdp360/domain';
+import { createPubSub, subscriptionName } from '@cdp360/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
+import type { ProfilePipeline } from '../pipeline';
+import { Counters } from '../stats';
+import type { Transport } from '../transport';
+import { PubSubDeadLetterSink, PubSubTriggerSink } from './pubsub-sinks';
+import { PubSubSource, type PubSubSourceOptions } from './pubsub-source';
+
+export type PubSubTransportOptions = Omit<PubSubSourceOptions, 'groupId' | 'topicPrefix'>;
+
+/**
+ * The Pub/Sub side of the updater: the emulator when PUBSUB_EMULATOR_HOST is set, else Google Cloud
+ * with the environment's credentials (Application Default Credentials). Idle: see PubSubSource.idle.
+ */
+export class PubSubTransport implements Transport {
+  readonly kind = 'pubsub';
+  readonly deadLetters: PubSubDeadLetterSink;
+  readonly triggers: PubSubTriggerSink;
+  private readonly pubsub: PubSub;
+  private source: PubSubSource | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly options: PubSubTransportOptions = {},
+  ) {
+    this.pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
+    const names = topicNames(config.topicPrefix);
+    this.deadLetters = new PubSubDeadLetterSink(this.pubsub, names.deadLetter, config.groupId);
+    this.triggers = new PubSubTriggerSink(this.pubsub, names.profileTriggers);
+  }
+
+  describe(): Record<string, unknown> {
+    const inputs = Object.values(topicNames(this.config.topicPrefix).inputs);
+    return {
+      transport: this.kind,
+      project: this.config.pubsub.projectId,
+      emulator: this.config.pubsub.emulatorHost ?? null,
+      subscriptions: inputs.map((t) => subscriptionName(this.config.groupId, t)),
+    };
+  }
+
+  async connect(): Promise<void> {}
+
+  async start(pipeline: ProfilePipeline): Promise<void> {
+    this.source = new PubSubSource(this.pubsub, pipeline, this.logger, {
+      ...this.options,
+      groupId: this.config.groupId,
+      topicPrefix: this.config.topicPrefix,
+    });
+    await this.source.start();
+  }
+
+  get busy(): boolean {
+    return this.source?.busy ?? false;
+  }
+
+  get counters(): Counters {
+    return this.source?.counters ?? new Counters();
+  }
+
+  get units(): number {
+    return this.source?.units ?? 0;
+  }
+
+  idle(): Promise<boolean> {
+    return this.source ? this.source.idle() : Promise.resolve(false);
+  }
+
+  async stop(): Promise<void> {
+    await this.source?.stop();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.deadLetters.close(), this.triggers.close()]);
+    await this.pubsub.close();
+  }
+}

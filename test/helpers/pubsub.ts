@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '@cdp360/config';
+import { topicNames } from '@cdp360/domain';
+import { type GeneratorOptions, generateEvents, type Manifest, type WireMessage } from '@cdp360/generator';
+import { createPubSub, ensureTopology, orderedTopic, publishKeyed } from '@cdp360/pubsub';
+import { runUpdater, type UpdaterOptions, type UpdaterSummary } from '@cdp360/updater';
+import type { Message, PubSub } from '@google-cloud/pubsub';
+import { createTestDatabase } from './database';
+import { pubsubEmulatorAvailable, pubsubUnavailableReason } from './services';
+import { quietLogger, type Scenario } from './updater';
+
+/**
+ * `describe` for Pub/Sub suites: without an emulator the suite is skipped LOUDLY, with the reason in
+ * a warning and in the skipped test's name.
+ */
+export function describePubSub(name: string, body: () => void): void {
+  if (pubsubEmulatorAvailable()) {
+    describe(name, body);
+    return;
+  }
+  const reason = pubsubUnavailableReason();
+  console.warn(`!!! SKIPPING "${name}": Pub/Sub emulator not available (${reason})`);
+  describe(name, () => {
+    it.skip(`SKIPPED: Pub/Sub emulator not available (${reason})`, () => {});
+  });
+}
+
+export interface PubSubScenario extends Omit<Scenario, 'kafka'> {
+  pubsub: PubSub;
+  /** Subscription on the dead-letter topic, created before anything is published. */
+  deadLetterReader: string;
+  /** Published message id -> the wire message it carried (to check dead letters against). */
+  published: Map<string, { topic: string; wire: WireMessage }>;
+}
+
+/** Ack deadline of the scenario's subscriptions, seconds (the emulator's minimum is 10). */
+export const TEST_ACK_DEADLINE_S = 10;
+
+/** An isolated Pub/Sub world: its own database, topics, subscriptions of its group and Redis keys. */
+export async function createPubSubScenario(options: { asOf?: string } = {}): Promise<PubSubScenario> {
+  const id = randomBytes(4).toString('hex');
+  const prefix = `t${id}.`;
+  const group = `cdp-test-${id}`;
+  const redisNamespace = `t${id}:`;
+  const asOf = options.asOf ?? '2026-07-01';
+  const db = await createTestDatabase();
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    CDP_TRANSPORT: 'pubsub',
+    CDP_TOPIC_PREFIX: prefix,
+    CDP_GROUP_ID: group,
+    CDP_AS_OF: asOf,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+  };
+  const config = loadConfig(env);
+  const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
+  const names = topicNames(prefix);
+  await ensureTopology(pubsub, {
+    inputTopics: Object.values(names.inputs),
+    outputTopics: [names.deadLetter, names.profileTriggers],
+    groupId: group,
+    ackDeadlineSeconds: TEST_ACK_DEADLINE_S,
+  });
+  const deadLetterReader = `reader-${id}.${names.deadLetter}`;
+  await pubsub.topic(names.deadLetter).createSubscription(deadLetterReader);
+  return {
+    db,
+    prefix,
+    group,
+    redisNamespace,
+    config,
+    asOf,
+    env,
+    pubsub,
+    deadLetterReader,
+    published: new Map(),
+    close: async () => {
+      const [subs] = await pubsub.getSubscriptions();
+      await Promise.allSettled(subs.filter((s) => s.name.includes(id)).map((s) => s.delete()));
+      const [topics] = await pubsub.getTopics();
+      await Promise.allSettled(topics.filter((t) => t.name.includes(`/topics/${prefix}`)).map((t) => t.delete()));
+      await pubsub.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Publishes wire messages to the scenario's topics, ordering key = the key, in the order given per key. */
+export async function publishWire(s: PubSubScenario, messages: readonly WireMessage[]): Promise<void> {
+  const names = topicNames(s.prefix).inputs;
+  const byTopic = new Map<string, WireMessage[]>();
+  for (const m of messages) {
+    const t = names[m.kind];
+    const list = byTopic.get(t) ?? [];
+    list.push(m);
+    byTopic.set(t, list);
+  }
+  await Promise.all(
+    [...byTopic].map(async ([t, list]) => {
+      const topic = orderedTopic(s.pubsub, t);
+      const ids = await publishKeyed(
+        topic,
+        list.map((m) => ({ orderingKey: m.key, data: m.value, attributes: m.headers })),
+      );
+      ids.forEach((id, i) => {
+        s.published.set(`${t}/${id}`, { topic: t, wire: list[i]! });
+      });
+    }),
+  );
+}
+
+/** Generates a data set into the scenario's topics; returns its manifest. */
+export async function publishGenerated(s: PubSubScenario, options: GeneratorOptions): Promise<Manifest> {
+  const gen = generateEvents(options);
+  for (const batch of gen) await publishWire(s, batch);
+  return gen.manifest;
+}
+
+export function pubsubUpdaterInProcess(
+  s: PubSubScenario,
+  extra: Partial<Pick<UpdaterOptions, 'stopSignal' | 'maxUnitMessages' | 'pubsub'>> = {},
+): Promise<UpdaterSummary> {
+  return runUpdater({
+    config: s.config,
+    logger: quietLogger(),
+    untilIdle: extra.stopSignal === undefined,
+    stopSignal: extra.stopSignal,
+    redisNamespace: s.redisNamespace,
+    statsIntervalMs: 0,
+    maxUnitMessages: extra.maxUnitMessages,
+    pubsub: { ackDeadlineSeconds: TEST_ACK_DEADLINE_S, idleQuietMs: 1000, ...extra.pubsub },
+  });
+}
+
+/**
+ * Reads a subscription until `count` messages arrived or it was quiet for `quietMs` (then the test's
+ * own assertion fails); acks what it reads.
+ */
+export async function readSubscription(
+  pubsub: PubSub,
+  name: string,
+  count: number,
+  quietMs = 5_000,
+): Promise<Message[]> {
+  const sub = pubsub.subscription(name);
+  const got: Message[] = [];
+  await new Promise<void>((resolve) => {
+    let timer = setTimeout(resolve, quietMs);
+    sub.on('message', (m: Message) => {
+      got.push(m);
+      m.ack();
+      clearTimeout(timer);
+      if (got.length >= count) resolve();
+      else timer = setTimeout(resolve, quietMs);
+    });
+    sub.on('error', () => resolve());
+  });
+  await sub.close();
+  return got;
+}
