@@ -107,9 +107,9 @@ require_node_kafkajs() {
 
 http_ok() {
   if have curl; then
-    curl -fsS -m 2 -o /dev/null "$1" 2>/dev/null
+    curl -fsS -m 5 -o /dev/null "$1" 2>/dev/null
   else
-    node -e "fetch(process.argv[1],{signal:AbortSignal.timeout(2000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" "$1"
+    node -e "fetch(process.argv[1],{signal:AbortSignal.timeout(5000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" "$1"
   fi
 }
 
@@ -395,7 +395,7 @@ pubsub_up() {
   require_java
   mkdir -p "$PUBSUB_DIR"
   step "pubsub: starting the emulator ($(basename "$jar")) on $PUBSUB_HOST:$PUBSUB_PORT"
-  spawn "$pidfile" "$PUBSUB_DIR/emulator.log" java -Xmx512m -Djava.awt.headless=true -jar "$jar" \
+  spawn "$pidfile" "$PUBSUB_DIR/emulator.log" java -Xmx1g -Djava.awt.headless=true -jar "$jar" \
     --host="$PUBSUB_HOST" --port="$PUBSUB_PORT"
   local i
   for i in $(seq 1 300); do
