@@ -390,13 +390,17 @@ pubsub_up() {
       "or set PUBSUB_EMULATOR_HOME to the folder that holds lib/cloud-pubsub-emulator-*.jar."
     return 0
   fi
-  port_open "$PUBSUB_HOST" "$PUBSUB_PORT" &&
-    die "port $PUBSUB_PORT is taken by a process that is not the Pub/Sub emulator." "Find it with: ss -ltnp 'sport = :$PUBSUB_PORT'"
-  require_java
-  mkdir -p "$PUBSUB_DIR"
-  step "pubsub: starting the emulator ($(basename "$jar")) on $PUBSUB_HOST:$PUBSUB_PORT"
-  spawn "$pidfile" "$PUBSUB_DIR/emulator.log" java -Xmx1g -Djava.awt.headless=true -jar "$jar" \
-    --host="$PUBSUB_HOST" --port="$PUBSUB_PORT"
+  if pid_alive "$pidfile"; then
+    step "pubsub: our emulator (pid $(cat "$pidfile")) is running but slow to answer; waiting for it"
+  else
+    port_open "$PUBSUB_HOST" "$PUBSUB_PORT" &&
+      die "port $PUBSUB_PORT is taken by a process that is not the Pub/Sub emulator." "Find it with: ss -ltnp 'sport = :$PUBSUB_PORT'"
+    require_java
+    mkdir -p "$PUBSUB_DIR"
+    step "pubsub: starting the emulator ($(basename "$jar")) on $PUBSUB_HOST:$PUBSUB_PORT"
+    spawn "$pidfile" "$PUBSUB_DIR/emulator.log" java -Xmx1g -Djava.awt.headless=true -jar "$jar" \
+      --host="$PUBSUB_HOST" --port="$PUBSUB_PORT"
+  fi
   local i
   for i in $(seq 1 300); do
     http_ok "$url" && return 0
