@@ -228,12 +228,12 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
       ['updater CPU', `${fmt.s(cpu)} = ${fmt.int(perCpuSecond)} events/CPU-s (target >= 50,000)`],
       ['raw drain CPU', `${fmt.s(raw.cpuMs)} = ${fmt.int(total / (raw.cpuMs / 1000))} events/CPU-s`],
       [
-        'Postgres statements / event',
-        `${fmt.n2(calls.pgStatements / total)} (${fmt.int(calls.pgStatements)}; ${fmt.int(xacts)} xacts)`,
+        'Postgres statements / 1,000 events',
+        `${((1000 * calls.pgStatements) / total).toFixed(2)} (${fmt.int(calls.pgStatements)} statements, ${(calls.pgStatements / Math.max(1, summary.units)).toFixed(1)} per unit; ${fmt.int(xacts)} xacts)`,
       ],
       [
-        'Redis round trips / event',
-        `${(calls.redisRoundTrips / total).toFixed(4)} (${fmt.int(calls.redisRoundTrips)})`,
+        'Redis round trips / 1,000 events',
+        `${((1000 * calls.redisRoundTrips) / total).toFixed(2)} (${fmt.int(calls.redisRoundTrips)}, incl. the start-up namespace scan)`,
       ],
       [
         'Redis commands sent / event',

@@ -3,6 +3,7 @@ import { createLogger } from '@cdp360/config';
 import { AggregateStore, RedisKeys } from '@cdp360/redis';
 import { rebuildAggregates } from '@cdp360/updater';
 import { Redis } from 'ioredis';
+import { countCalls } from './call-counts';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
 import { loadFacts } from './sql-facts';
 import { createWorld, dropNamespace } from './world';
@@ -31,6 +32,7 @@ export async function runRebuild(options: RebuildOptions): Promise<ScenarioResul
     const loadMs = performance.now() - t0;
     process.stderr.write(`rebuild: loaded in ${fmt.s(loadMs)}; rebuilding Redis\n`);
     const store = new AggregateStore(redis, new RedisKeys(world.redisNamespace));
+    const stopCounting = countCalls();
     const cpu0 = process.cpuUsage();
     const t1 = performance.now();
     const r = await rebuildAggregates({
@@ -40,6 +42,7 @@ export async function runRebuild(options: RebuildOptions): Promise<ScenarioResul
     });
     const ms = performance.now() - t1;
     const cpu = process.cpuUsage(cpu0);
+    const calls = stopCounting();
     const cpuMs = (cpu.user + cpu.system) / 1000;
     // Spot check: the number of customer hashes equals the customers rebuilt.
     const sample = await store.read([1, 998, 1995].filter((id) => id <= 1_000_000));
@@ -56,6 +59,10 @@ export async function runRebuild(options: RebuildOptions): Promise<ScenarioResul
         factsPerSecond: round(rate),
         customersPerSecond: round(r.customers / (ms / 1000)),
         nodeCpuMs: round(cpuMs),
+        waitingOnPostgresMs: round(calls.pgBusyMs),
+        waitingOnRedisMs: round(calls.redisBusyMs),
+        postgresStatements: calls.pgStatements,
+        redisRoundTrips: calls.redisRoundTrips,
         sampleOrders: sample.map((s) => s.state.orders),
       },
       targets: { atLeast100kFactsPerSecond: rate >= 100_000 },
@@ -81,6 +88,7 @@ export async function runRebuild(options: RebuildOptions): Promise<ScenarioResul
         ['rebuild rate', `${fmt.rate(rate)} facts (target >= 100,000/s)`],
         ['rebuild customers/s', fmt.rate(r.customers / (ms / 1000))],
         ['node CPU during rebuild', fmt.s(cpuMs)],
+        ['wall time with a Postgres / Redis call out', `${fmt.s(calls.pgBusyMs)} / ${fmt.s(calls.redisBusyMs)}`],
       ],
     };
   } finally {
