@@ -27,34 +27,34 @@ export async function loadFacts(pool: pg.Pool, { facts, customers }: { facts: nu
      SELECT ${cid('k')}, 'First' || k, 'Last' || k, 'c' || k || '@example.com', '+1555' || lpad(k::text, 7, '0'),
             date '1950-01-01' + (k * 37 % 18000), date '2022-01-01' + (k % 1200),
             '2025-01-01T00:00:00.000Z', 'bench.customers/' || (k % 3) || '/' || k, k
-       FROM generate_series(0, $1 - 1) k`,
+       FROM generate_series(0, $1::int8 - 1) k`,
     customers,
   );
   await q(
     `INSERT INTO purchase_transactions (transaction_id, customer_id, purchase_date, total_amount, src)
      SELECT 'T' || i, ${cid('i')}, date '2025-07-01' + (i % 365), (i * 7919 % 50000) / 100.0,
             'bench.purchases/' || (i % 3) || '/' || i
-       FROM generate_series(0, $1 - 1) i`,
+       FROM generate_series(0, $1::int8 - 1) i`,
     n.purchases,
   );
   await q(
     `INSERT INTO purchase_items (transaction_id, line_no, product_id, quantity, amount)
      SELECT 'T' || i, l, 1 + (i * 31 + l) % 5000, 1, (i * 7919 % 50000) / 100.0 / (1 + i % 3)
-       FROM generate_series(0, $1 - 1) i, generate_series(1, 1 + (i % 3)) l`,
+       FROM generate_series(0, $1::int8 - 1) i, generate_series(1, 1 + (i % 3)) l`,
     n.purchases,
   );
   await q(
     `INSERT INTO website_behavior (session_id, customer_id, visit_date, pages_viewed, time_spent, src)
      SELECT 'S' || i, ${cid('i')}, date '2025-07-01' + (i % 365), 1 + i % 20, (i % 600) + 0.5,
             'bench.web-sessions/' || (i % 3) || '/' || i
-       FROM generate_series(0, $1 - 1) i`,
+       FROM generate_series(0, $1::int8 - 1) i`,
     n.sessions,
   );
   await q(
     `INSERT INTO campaign_responses (response_id, customer_id, campaign_id, response_type, response_date, src)
      SELECT 'R' || i, ${cid('i')}, 1 + i % 52, CASE WHEN i % 4 = 0 THEN 'Conversion' ELSE 'Click' END,
             date '2025-07-01' + (i % 365), 'bench.campaign-responses/' || (i % 3) || '/' || i
-       FROM generate_series(0, $1 - 1) i`,
+       FROM generate_series(0, $1::int8 - 1) i`,
     n.responses,
   );
   await q(
@@ -63,7 +63,7 @@ export async function loadFacts(pool: pg.Pool, { facts, customers }: { facts: nu
      SELECT 'I' || i, ${cid('i')}, date '2025-07-01' + (i % 365), CASE WHEN i % 5 = 0 THEN NULL ELSE i % 5 END,
             CASE WHEN i % 3 = 0 THEN 'Unresolved' ELSE 'Resolved' END,
             'bench.service-interactions/' || (i % 3) || '/' || i
-       FROM generate_series(0, $1 - 1) i`,
+       FROM generate_series(0, $1::int8 - 1) i`,
     n.interactions,
   );
   // A 5,000-product catalog at revision 1, so a first favourites sweep covers all of it.
