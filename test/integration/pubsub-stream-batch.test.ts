@@ -29,21 +29,19 @@ describePubSub('updater on Pub/Sub: stream = batch', () => {
     await s?.close();
   });
 
-  it('drains 3,000 customers with duplicates, rejects and stale records, matches the batch, and survives Redis loss plus a full replay', async () => {
+  it('drains 2,000 customers with duplicates, rejects and stale records, matches the batch, and survives Redis loss plus a full replay', async () => {
     const manifest = await publishGenerated(s, {
-      customers: Number(process.env.T_CUSTOMERS ?? 3000),
+      customers: 2000,
       eventsPerCustomer: 6,
       duplicateRate: 0.04,
       invalidRate: 0.015,
       seed: 11,
     });
     // The emulator cannot seek to a time, but it can seek to a snapshot: taken now, it holds everything.
-    console.log(`published ${manifest.totals.messages} at ${new Date().toISOString()}`);
     const group = { groupId: s.group, topicPrefix: s.prefix };
     await snapshotSubscriptions(s.pubsub, group, 'before');
 
     const summary = await pubsubUpdaterInProcess(s, { maxUnitMessages: 1000 });
-    console.log(`first run ${summary.durationMs} ms, ${summary.units} units`);
     expect(summary.reason).toBe('idle');
     expect(summary.units).toBeGreaterThan(5);
 
@@ -80,7 +78,7 @@ describePubSub('updater on Pub/Sub: stream = batch', () => {
 
     let diff = await streamVersusBatch(s.db.pool, s.asOf);
     expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
-    expect(diff.rowsCompared).toBeGreaterThan(Number(process.env.T_CUSTOMERS ?? 3000) * 0.95);
+    expect(diff.rowsCompared).toBeGreaterThan(1900);
     expect(manifest.customers.staleVersions).toBeGreaterThan(0);
 
     // Seeking to a time: real Pub/Sub does it; the emulator answers UNIMPLEMENTED, which surfaces as a

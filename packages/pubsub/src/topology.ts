@@ -15,6 +15,8 @@ export interface TopologyOptions {
    * back to a time), days (at most 7 for a subscription).
    */
   retentionDays?: number;
+  /** Keep acknowledged messages for the retention (needed to seek back to a time); default true. */
+  retainAckedMessages?: boolean;
 }
 
 export interface TopologyResult {
@@ -50,7 +52,7 @@ export async function ensureTopology(pubsub: PubSub, options: TopologyOptions): 
           await pubsub.topic(t).createSubscription(name, {
             enableMessageOrdering: true,
             ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,
-            retainAckedMessages: true,
+            retainAckedMessages: options.retainAckedMessages ?? true,
             messageRetentionDuration: { seconds: (options.retentionDays ?? 7) * 86_400 },
             expirationPolicy: { ttl: null },
           });
