@@ -14,6 +14,7 @@ export interface ScoreOptions {
 }
 
 const AS_OF = '2026-07-01';
+const NEXT_DAY = '2026-07-02';
 
 async function scoreAt(customers: number, factsPerCustomer: number) {
   const world = await createWorld({ partitions: 1, asOf: AS_OF });
@@ -21,13 +22,15 @@ async function scoreAt(customers: number, factsPerCustomer: number) {
     const t0 = performance.now();
     const loaded = await loadFacts(world.pool, { facts: customers * factsPerCustomer, customers });
     const batch = await batchIntoTable(world.pool, { asOf: AS_OF, table: 'customer_360' });
-    await world.pool.query('ANALYZE customer_360');
+    // As the stream leaves it before any scoring run: no CLV quintiles yet.
+    await world.pool.query('UPDATE customer_360 SET customer_lifetime_value_score = NULL');
+    await world.pool.query('VACUUM ANALYZE customer_360');
     const prepareMs = performance.now() - t0;
     const logger = createLogger({ level: 'warn', name: 'cdp-bench' });
     // First run: every customer gets a quintile and the whole catalog is swept for favourites.
     const first = await scoreOnce({ config: world.config, logger, asOf: AS_OF, holder: `bench-${world.id}` });
-    // Second run the same day: nothing changed, which is what most periods look like.
-    const second = await scoreOnce({ config: world.config, logger, asOf: AS_OF, holder: `bench-${world.id}` });
+    // The next day's run: no new facts, but the date-dependent columns move for every customer.
+    const second = await scoreOnce({ config: world.config, logger, asOf: NEXT_DAY, holder: `bench-${world.id}` });
     if (!first.ran || !second.ran) throw new Error('the scoring lease was held by someone else in a fresh database');
     return {
       customers,
@@ -89,7 +92,7 @@ export async function runScore(options: ScoreOptions): Promise<ScenarioResult> {
     },
     method: [
       'Each size gets a fresh database: facts by set-based SQL (5 per customer, the generator mix, a 5,000-product catalog), customer_360 filled by the batch recompute, then scoreOnce (cdp score --once) twice.',
-      'The first run scores every customer and sweeps favourites over the whole catalog; the second, the same day with nothing changed, is the steady state.',
+      'customer_360 starts as the stream leaves it before any scoring run (CLV quintile NULL); the first run scores every customer and sweeps favourites over the whole catalog; the second is the next day (no new facts; the date-dependent columns move), the daily steady state.',
       "Times are the scorer report's own (each step a transaction with its record).",
     ],
     table: summary.flatMap((s) => [
@@ -98,7 +101,7 @@ export async function runScore(options: ScoreOptions): Promise<ScenarioResult> {
         `${fmt.s(s.firstRunMs)} (clv ${fmt.s(s.firstRun.clvMs)}, favourites ${fmt.s(s.firstRun.favoritesMs)}, dates ${fmt.s(s.firstRun.datesMs)}; ${fmt.rate(s.firstRunRowsPerSecond)} rows)`,
       ],
       [
-        `${fmt.int(s.customers)} customers, second run`,
+        `${fmt.int(s.customers)} customers, next day`,
         `${fmt.s(s.secondRunMs)} (${fmt.int(s.secondRun.rowsWritten)} rows written)`,
       ],
     ]) as [string, string][],

@@ -25,14 +25,14 @@ export async function loadFacts(pool: pg.Pool, { facts, customers }: { facts: nu
     `INSERT INTO customer_info (customer_id, first_name, last_name, email, phone_number, date_of_birth,
        registration_date, event_time, src, src_seq)
      SELECT ${cid('k')}, 'First' || k, 'Last' || k, 'c' || k || '@example.com', '+1555' || lpad(k::text, 7, '0'),
-            date '1950-01-01' + (k * 37 % 18000), date '2022-01-01' + (k % 1200),
+            date '1950-01-01' + (k * 37 % 18000)::int, date '2022-01-01' + (k % 1200)::int,
             '2025-01-01T00:00:00.000Z', 'bench.customers/' || (k % 3) || '/' || k, k
        FROM generate_series(0, $1::int8 - 1) k`,
     customers,
   );
   await q(
     `INSERT INTO purchase_transactions (transaction_id, customer_id, purchase_date, total_amount, src)
-     SELECT 'T' || i, ${cid('i')}, date '2025-07-01' + (i % 365), (i * 7919 % 50000) / 100.0,
+     SELECT 'T' || i, ${cid('i')}, date '2025-07-01' + (i % 365)::int, (i * 7919 % 50000) / 100.0,
             'bench.purchases/' || (i % 3) || '/' || i
        FROM generate_series(0, $1::int8 - 1) i`,
     n.purchases,
@@ -45,7 +45,7 @@ export async function loadFacts(pool: pg.Pool, { facts, customers }: { facts: nu
   );
   await q(
     `INSERT INTO website_behavior (session_id, customer_id, visit_date, pages_viewed, time_spent, src)
-     SELECT 'S' || i, ${cid('i')}, date '2025-07-01' + (i % 365), 1 + i % 20, (i % 600) + 0.5,
+     SELECT 'S' || i, ${cid('i')}, date '2025-07-01' + (i % 365)::int, 1 + i % 20, (i % 600) + 0.5,
             'bench.web-sessions/' || (i % 3) || '/' || i
        FROM generate_series(0, $1::int8 - 1) i`,
     n.sessions,
@@ -53,14 +53,14 @@ export async function loadFacts(pool: pg.Pool, { facts, customers }: { facts: nu
   await q(
     `INSERT INTO campaign_responses (response_id, customer_id, campaign_id, response_type, response_date, src)
      SELECT 'R' || i, ${cid('i')}, 1 + i % 52, CASE WHEN i % 4 = 0 THEN 'Conversion' ELSE 'Click' END,
-            date '2025-07-01' + (i % 365), 'bench.campaign-responses/' || (i % 3) || '/' || i
+            date '2025-07-01' + (i % 365)::int, 'bench.campaign-responses/' || (i % 3) || '/' || i
        FROM generate_series(0, $1::int8 - 1) i`,
     n.responses,
   );
   await q(
     `INSERT INTO customer_service (interaction_id, customer_id, interaction_date, satisfaction_score,
        resolution_status, src)
-     SELECT 'I' || i, ${cid('i')}, date '2025-07-01' + (i % 365), CASE WHEN i % 5 = 0 THEN NULL ELSE i % 5 END,
+     SELECT 'I' || i, ${cid('i')}, date '2025-07-01' + (i % 365)::int, CASE WHEN i % 5 = 0 THEN NULL ELSE i % 5 END,
             CASE WHEN i % 3 = 0 THEN 'Unresolved' ELSE 'Resolved' END,
             'bench.service-interactions/' || (i % 3) || '/' || i
        FROM generate_series(0, $1::int8 - 1) i`,
