@@ -5,6 +5,6 @@ export * from './migrate';
 export * from './pool';
 export * from './profile-facts';
 export * from './reconcile';
+export * from './scoring';
 export * from './trigger-outbox';
 export * from './updater-state';
-export * from './scoring';
