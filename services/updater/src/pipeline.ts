@@ -174,9 +174,11 @@ export class ProfilePipeline {
     const deadLettered = rejected.length > 0 ? this.deps.deadLetters.send(rejected) : Promise.resolve();
     deadLettered.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
 
-    const outcomes = await this.recordFacts(facts);
-    await Promise.all([
-      upsertProducts(this.deps.db, products.map(sourcedRecord)),
+    // Every table is written at once (one statement each); the catalog is refreshed after this unit's
+    // product records are in, so changes from this unit and from other instances are both seen.
+    const [outcomes, changedNow] = await Promise.all([
+      this.recordFacts(facts),
+      upsertProducts(this.deps.db, products.map(sourcedRecord)).then(() => this.catalog.refresh()),
       upsertCampaigns(this.deps.db, campaigns.map(sourcedRecord)),
       upsertCustomers(this.deps.db, customers.map(sourcedRecord)),
     ]);
@@ -199,7 +201,7 @@ export class ProfilePipeline {
     });
 
     // Catalog changes (from this unit or any other instance) re-derive the rows of their buyers.
-    const changedProducts = [...this.pendingCatalog, ...(await this.catalog.refresh())];
+    const changedProducts = [...this.pendingCatalog, ...changedNow];
     const catalogRevision = this.catalog.revision;
     if (changedProducts.length > 0) {
       for (const id of await customersWhoBought(this.deps.db, changedProducts)) touched.add(id);

@@ -5,8 +5,10 @@
  * Each `submit` resolves when the unit that took its items has completed (or rejects with its error).
  */
 export interface UnitBatcherOptions<T, R> {
-  /** Start a unit as soon as this many items wait. */
+  /** Start a unit as soon as items of this total size wait. */
   maxItems: number;
+  /** The size of an item (default 1): e.g. the messages of a partition batch. */
+  sizeOf?: (item: T) => number;
   /** How long the first item of a unit waits for others, ms. */
   lingerMs: number;
   run(items: T[]): Promise<R>;
@@ -14,6 +16,7 @@ export interface UnitBatcherOptions<T, R> {
 
 interface OpenUnit<T, R> {
   items: T[];
+  size: number;
   promise: Promise<R>;
   resolve(r: R): void;
   reject(e: unknown): void;
@@ -40,12 +43,16 @@ export class UnitBatcher<T, R> {
         resolve = res;
         reject = rej;
       });
-      this.open = { items: [], promise, resolve, reject };
+      this.open = { items: [], size: 0, promise, resolve, reject };
       this.timer = setTimeout(() => this.close(), this.options.lingerMs);
     }
     const unit = this.open;
-    for (const item of items) unit.items.push(item);
-    if (unit.items.length >= this.options.maxItems) this.close();
+    const sizeOf = this.options.sizeOf;
+    for (const item of items) {
+      unit.items.push(item);
+      unit.size += sizeOf ? sizeOf(item) : 1;
+    }
+    if (unit.size >= this.options.maxItems) this.close();
     return unit.promise;
   }
 

@@ -112,6 +112,7 @@ export class KafkaSource {
     });
     this.batcher = new UnitBatcher<PartitionBatch, UnitResult>({
       maxItems: options.maxUnitMessages ?? 5000,
+      sizeOf: (b) => b.messages.length,
       lingerMs: options.lingerMs ?? 5,
       run: (batches) => this.runUnit(batches),
     });
