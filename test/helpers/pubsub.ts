@@ -37,7 +37,9 @@ export interface PubSubScenario extends Omit<Scenario, 'kafka'> {
 export const TEST_ACK_DEADLINE_S = 10;
 
 /** An isolated Pub/Sub world: its own database, topics, subscriptions of its group and Redis keys. */
-export async function createPubSubScenario(options: { asOf?: string } = {}): Promise<PubSubScenario> {
+export async function createPubSubScenario(
+  options: { asOf?: string; messageOrdering?: boolean } = {},
+): Promise<PubSubScenario> {
   const id = randomBytes(4).toString('hex');
   const prefix = `t${id}.`;
   const group = `cdp-test-${id}`;
@@ -63,6 +65,7 @@ export async function createPubSubScenario(options: { asOf?: string } = {}): Pro
     ackDeadlineSeconds: TEST_ACK_DEADLINE_S,
     // The emulator keeps everything in a small heap: tests replay from snapshots, not retained acks.
     retainAckedMessages: false,
+    messageOrdering: options.messageOrdering,
   });
   const deadLetterReader = `reader-${id}.${names.deadLetter}`;
   await pubsub.topic(names.deadLetter).createSubscription(deadLetterReader);

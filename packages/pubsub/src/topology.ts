@@ -17,6 +17,8 @@ export interface TopologyOptions {
   retentionDays?: number;
   /** Keep acknowledged messages for the retention (needed to seek back to a time); default true. */
   retainAckedMessages?: boolean;
+  /** Deliver messages of one ordering key in order; default true. */
+  messageOrdering?: boolean;
 }
 
 export interface TopologyResult {
@@ -50,7 +52,7 @@ export async function ensureTopology(pubsub: PubSub, options: TopologyOptions): 
         const name = subscriptionName(group, t);
         try {
           await pubsub.topic(t).createSubscription(name, {
-            enableMessageOrdering: true,
+            enableMessageOrdering: options.messageOrdering ?? true,
             ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,
             retainAckedMessages: options.retainAckedMessages ?? true,
             messageRetentionDuration: { seconds: (options.retentionDays ?? 7) * 86_400 },

@@ -177,7 +177,8 @@ export class PubSubSource {
    * real service may answer such a pull empty while a few messages wait, so the quiet period is the
    * main guard. The emulator fails synchronous pulls on an ordered subscription once a streaming pull
    * has run on it; then only the quiet period counts. Messages leased to a consumer that crashed come
-   * back only when their ack deadline passes: a quiet period longer than the deadline waits them out.
+   * back only when their ack deadline passes (on the emulator, well after): a quiet period longer than
+   * that waits them out.
    */
   async idle(): Promise<boolean> {
     const quiet = this.options.idleQuietMs ?? 2000;

@@ -1,0 +1,126 @@
+import type { SourceMessage } from '@cdp360/updater';
+import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
+import {
+  createPubSubScenario,
+  describePubSub,
+  type PubSubScenario,
+  publishGenerated,
+  pubsubUpdaterInProcess,
+  TEST_ACK_DEADLINE_S,
+} from '../helpers/pubsub';
+import { streamVersusBatch } from '../helpers/updater';
+
+const count = async (s: PubSubScenario, table: string) =>
+  Number((await s.db.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+
+/** Every fact of the manifest is in the source tables exactly once, and the table equals the batch. */
+async function expectExact(s: PubSubScenario, manifest: Awaited<ReturnType<typeof publishGenerated>>, minRows: number) {
+  const topic = (name: string) => manifest.topics[name]!.validFirst;
+  expect(await count(s, 'purchase_transactions')).toBe(topic('cdp.purchases.v1'));
+  expect(await count(s, 'customer_service')).toBe(topic('cdp.service-interactions.v1'));
+  expect(await count(s, 'campaign_responses')).toBe(topic('cdp.campaign-responses.v1'));
+  expect(await count(s, 'website_behavior')).toBe(topic('cdp.web-sessions.v1'));
+  const diff = await streamVersusBatch(s.db.pool, s.asOf);
+  expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
+  expect(diff.rowsCompared).toBeGreaterThan(minRows);
+}
+
+describePubSub('updater on Pub/Sub: forced redelivery', () => {
+  let s: PubSubScenario;
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  it('counts nothing twice when a slow unit outlives its ack deadline and its messages come again', async () => {
+    s = await createPubSubScenario();
+    const manifest = await publishGenerated(s, {
+      customers: 300,
+      eventsPerCustomer: 6,
+      duplicateRate: 0.04,
+      invalidRate: 0.015,
+      seed: 5,
+    });
+    let seen = 0;
+    let held = false;
+    const summary = await pubsubUpdaterInProcess(s, {
+      maxUnitMessages: 500,
+      pubsub: {
+        // Leases are not extended past 1 s, so the deadline (10 s) passes while the first unit sleeps.
+        maxExtensionSeconds: 1,
+        beforeUnit: async (messages: readonly SourceMessage[]) => {
+          seen += messages.length;
+          if (!held) {
+            held = true;
+            await sleep((TEST_ACK_DEADLINE_S + 8) * 1000);
+          }
+        },
+      },
+    });
+    expect(summary.reason).toBe('idle');
+    // The held unit's messages were delivered again while it slept.
+    expect(seen).toBeGreaterThan(manifest.totals.messages);
+    expect(summary.counters.totals().messages).toBe(seen);
+    await expectExact(s, manifest, 290);
+  }, 180_000);
+
+  it('ends exact after SIGKILLs of the cdp updater process mid-unit', async () => {
+    // Unordered subscriptions: the emulator (0.8.x) never redelivers some messages an ordered
+    // subscription had leased to a consumer that died (about 1 in 10 in our probe, even with in-order
+    // acks), while an unordered one redelivers all. The real service redelivers both; the updater does
+    // not depend on delivery order (facts commute; records are latest-wins by time, then publish time).
+    s = await createPubSubScenario({ messageOrdering: false });
+    const manifest = await publishGenerated(s, {
+      customers: 1000,
+      eventsPerCustomer: 8,
+      duplicateRate: 0.04,
+      invalidRate: 0.015,
+      seed: 77,
+    });
+    const args = [
+      'updater',
+      '--until-idle',
+      '--redis-namespace',
+      s.redisNamespace,
+      '--stats-interval',
+      '0',
+      '--max-unit-messages',
+      '300',
+      '--ack-deadline',
+      String(TEST_ACK_DEADLINE_S),
+      '--idle-quiet',
+      String(TEST_ACK_DEADLINE_S + 5),
+    ];
+    const facts = async () =>
+      Number(
+        (
+          await s.db.pool.query(
+            'SELECT (SELECT count(*) FROM purchase_transactions) + (SELECT count(*) FROM website_behavior) AS n',
+          )
+        ).rows[0].n,
+      );
+    let kills = 0;
+    let seed = 4242;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    while (kills < 5) {
+      const before = await facts();
+      const p = spawnCdp(args, s.env);
+      const target = before + 1 + Math.floor(random() * 600);
+      const deadline = Date.now() + 60_000;
+      while ((await facts()) < target && p.child.exitCode === null && Date.now() < deadline) await sleep(20);
+      const stillRunning = p.child.exitCode === null;
+      p.child.kill('SIGKILL');
+      await p.exited;
+      if (!stillRunning) break;
+      kills++;
+    }
+    expect(kills).toBeGreaterThanOrEqual(3);
+    // The emulator hands a killed consumer's leased messages back well after their ack deadline
+    // (observed: 15-25 s with a 10 s deadline), so the final run waits longer than that before idle.
+    const out = await runCdp([...args.slice(0, -1), '45'], s.env);
+    expect(out).toContain('updater stopped (idle)');
+    await expectExact(s, manifest, 950);
+  }, 600_000);
+});
