@@ -33,6 +33,7 @@ export interface UpdaterSummary {
 
 const IDLE_POLL_MS = 250;
 const SHUTDOWN_DEADLINE_MS = 10_000;
+const OUTBOX_POLL_MS = 5_000;
 
 /** The broker adapter config.transport names. */
 export function createTransport(options: UpdaterOptions, logger: Logger): Transport {
@@ -82,11 +83,17 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
 
   let statsTimer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
+  let outboxTimer: NodeJS.Timeout | undefined;
   try {
     await source.connect();
     await pipeline.start();
     logger.info({ ...source.describe(), catalog: pipeline.catalogSize, asOf: pipeline.asOfDate() }, 'updater started');
     await source.start(pipeline);
+    // Triggers queued without a unit of this updater (by the scorer, a rebuild, or an updater that
+    // crashed before publishing) go out within a few seconds.
+    outboxTimer = setInterval(() => {
+      pipeline.publishTriggers().catch((err) => logger.warn({ err }, 'publishing queued triggers failed'));
+    }, OUTBOX_POLL_MS);
     const interval = options.statsIntervalMs ?? 30_000;
     if (interval > 0) {
       statsTimer = setInterval(() => logger.info({ counters: source.counters.totals() }, 'progress'), interval);
@@ -118,6 +125,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
   async function shutdown(): Promise<void> {
     clearInterval(statsTimer);
     clearTimeout(idleTimer);
+    clearInterval(outboxTimer);
     if (options.handleSignals) {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);

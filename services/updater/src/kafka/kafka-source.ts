@@ -131,13 +131,15 @@ export class KafkaSource {
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: true,
+      // Offsets are resolved by hand once the unit is durable: a batch left alone (stale after a
+      // rebalance, or the consumer stopping) must be fetched again, never skipped.
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 32,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }
 
-  private async eachBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty() || !isRunning() || isStale()) return;
     const kind = this.kindOf.get(batch.topic);
     if (!kind) throw new Error(`message from unexpected topic ${batch.topic}`);
@@ -160,6 +162,7 @@ export class KafkaSource {
       await this.batcher.submit([
         { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() },
       ]);
+      resolveOffset(batch.lastOffset());
     } finally {
       clearInterval(beat);
       this.lastActivity = Date.now();
