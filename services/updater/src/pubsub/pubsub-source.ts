@@ -28,6 +28,14 @@ export interface PubSubSourceOptions {
   beforeUnit?: (messages: readonly SourceMessage[]) => Promise<void>;
 }
 
+/** How long stopping waits for the streams to close, ms (the updater's shutdown deadline is 10 s). */
+const CLOSE_MS = 1_500;
+
+function withinMs(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
+}
+
 interface Held {
   message: Message;
   source: SourceMessage;
@@ -224,9 +232,16 @@ export class PubSubSource {
   /** Stops: new arrivals are nacked, the units in progress finish and ack, then the streams close. */
   async stop(): Promise<void> {
     this.stopping = true;
-    const deadline = Date.now() + 8_000;
+    const deadline = Date.now() + 6_000;
     while (this.batcher.busy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await Promise.allSettled(this.subscriptions.map((s) => s.subscription.close()));
-    await this.probeClient?.close().catch(() => {});
+    // Closing sends pending acks and hands held messages back; bounded, since anything it does not
+    // get to is redelivered after its deadline and the positions make that harmless.
+    await withinMs(
+      Promise.allSettled([
+        ...this.subscriptions.map((s) => s.subscription.close()),
+        this.probeClient?.close().catch(() => {}),
+      ]),
+      CLOSE_MS,
+    );
   }
 }

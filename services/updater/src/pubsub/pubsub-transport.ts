@@ -74,7 +74,12 @@ export class PubSubTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.deadLetters.close(), this.triggers.close()]);
-    await this.pubsub.close();
+    // Every publish was awaited already; closing the client is bounded like the streams.
+    let timer: NodeJS.Timeout | undefined;
+    const closing = Promise.allSettled([this.deadLetters.close(), this.triggers.close()]).then(() =>
+      this.pubsub.close(),
+    );
+    await Promise.race([closing.catch(() => {}), new Promise((r) => (timer = setTimeout(r, 1_500)))]);
+    clearTimeout(timer);
   }
 }
