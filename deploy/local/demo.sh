@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end on this machine: local stack, schema, topics, a generated event stream in
-# Kafka, the updater until idle, then what customer_360 holds and a reconcile against the batch path.
+# Kafka, the updater until idle, a scoring run, then what customer_360 holds and a reconcile against
+# the batch path.
 #
 #   npm run demo                         5,000 customers (CDP_DEMO_CUSTOMERS to change)
 #
@@ -36,8 +37,11 @@ cdp generate --customers "$CUSTOMERS" --end "$TODAY" --seed 360 --to kafka
 step "updater until idle"
 cdp updater --until-idle --stats-interval 10
 
+step "scoring run (CLV quintiles, favourites, date columns)"
+cdp score --once
+
 step "customer_360"
 cdp summary --profiles 3
 
-step "reconcile with the batch recompute"
-cdp reconcile --ignore customer_lifetime_value_score
+step "reconcile with the batch recompute (every column)"
+cdp reconcile
