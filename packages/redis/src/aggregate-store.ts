@@ -7,7 +7,7 @@ import {
 } from '@cdp360/domain';
 import type { Redis } from 'ioredis';
 import { type RedisKeys, versionBase, watermarkField } from './keys';
-import { defineScripts, type ScriptPipeline } from './scripts';
+import { defineScripts, type ScriptName, type ScriptPipeline } from './scripts';
 
 /**
  * Where a fact was read from: a stream (e.g. a Kafka topic-partition) and its sequence (offset) in it.
@@ -129,8 +129,7 @@ export class AggregateStore {
     const horizon = String(this.markerHorizonMicros());
     p.get(epochKey);
     for (const op of ops) {
-      if (op.pos.marker === undefined) this.queueApply(p, op, base);
-      else this.queueApplyMarked(p, op, base, horizon);
+      this.queueApply(p, op, base, horizon);
     }
     for (const id of customers) {
       const k = this.keys.customer(id);
@@ -200,88 +199,58 @@ export class AggregateStore {
       if (err) throw new RedisStateError(`loading a profile failed: ${err.message}`, { cause: err });
   }
 
-  private queueApply(p: ScriptPipeline, op: ApplyOp, base: string): void {
+  /**
+   * Queues one op's script call. Both guard families take the same keys (plus the marker set last,
+   * for per-message guards) and the same body arguments after their guard arguments.
+   */
+  private queueApply(p: ScriptPipeline, op: ApplyOp, base: string, horizon: string): void {
     const d = op.data;
     const k = this.keys.customer(d.customerId);
-    const g = [watermarkField(op.pos.stream), op.pos.seq, base] as const;
+    const marked = op.pos.marker !== undefined;
+    const guard = marked
+      ? [op.pos.marker!, op.pos.seq, base, horizon]
+      : [watermarkField(op.pos.stream), op.pos.seq, base];
+    const call = (plain: ScriptName, perMessage: ScriptName, keys: string[], body: (string | number)[]) =>
+      p[marked ? perMessage : plain](...keys, ...(marked ? [k.markers] : []), ...guard, ...body);
     switch (d.kind) {
       case 'purchase':
-        p.cdpApplyPurchase(
-          k.aggregate,
-          k.productLines,
-          ...g,
-          d.totalCents,
-          d.purchaseDate,
-          ...d.items.map((i) => i.productId),
+        call(
+          'cdpApplyPurchase',
+          'cdpApplyPurchaseMarked',
+          [k.aggregate, k.productLines],
+          [d.totalCents, d.purchaseDate, ...d.items.map((i) => i.productId)],
         );
         break;
       case 'service_interaction':
-        p.cdpApplyInteraction(
-          k.aggregate,
-          ...g,
-          d.satisfactionScore === null ? '' : d.satisfactionScore,
-          d.resolutionStatus === 'Resolved' ? '1' : '0',
+        call(
+          'cdpApplyInteraction',
+          'cdpApplyInteractionMarked',
+          [k.aggregate],
+          [d.satisfactionScore === null ? '' : d.satisfactionScore, d.resolutionStatus === 'Resolved' ? '1' : '0'],
         );
         break;
       case 'campaign_response':
-        p.cdpApplyResponse(k.aggregate, k.campaigns, ...g, d.campaignId, d.responseType === 'Conversion' ? '1' : '0');
-        break;
-      case 'web_session':
-        p.cdpApplySession(k.aggregate, ...g, d.pagesViewed, String(d.timeSpent), d.visitDate);
-        break;
-      case 'customer':
-        p.cdpApplyCustomer(k.aggregate, ...g, (op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d)));
-        break;
-    }
-  }
-
-  /** As queueApply, for ops guarded per message (see lua/_marker.lua). */
-  private queueApplyMarked(p: ScriptPipeline, op: ApplyOp, base: string, horizon: string): void {
-    const d = op.data;
-    const k = this.keys.customer(d.customerId);
-    const g = [op.pos.marker!, op.pos.seq, base, horizon] as const;
-    switch (d.kind) {
-      case 'purchase':
-        p.cdpApplyPurchaseMarked(
-          k.aggregate,
-          k.productLines,
-          k.markers,
-          ...g,
-          d.totalCents,
-          d.purchaseDate,
-          ...d.items.map((i) => i.productId),
-        );
-        break;
-      case 'service_interaction':
-        p.cdpApplyInteractionMarked(
-          k.aggregate,
-          k.markers,
-          ...g,
-          d.satisfactionScore === null ? '' : d.satisfactionScore,
-          d.resolutionStatus === 'Resolved' ? '1' : '0',
-        );
-        break;
-      case 'campaign_response':
-        p.cdpApplyResponseMarked(
-          k.aggregate,
-          k.campaigns,
-          k.markers,
-          ...g,
-          d.campaignId,
-          d.responseType === 'Conversion' ? '1' : '0',
+        call(
+          'cdpApplyResponse',
+          'cdpApplyResponseMarked',
+          [k.aggregate, k.campaigns],
+          [d.campaignId, d.responseType === 'Conversion' ? '1' : '0'],
         );
         break;
       case 'web_session':
-        p.cdpApplySessionMarked(k.aggregate, k.markers, ...g, d.pagesViewed, String(d.timeSpent), d.visitDate);
+        call(
+          'cdpApplySession',
+          'cdpApplySessionMarked',
+          [k.aggregate],
+          [d.pagesViewed, String(d.timeSpent), d.visitDate],
+        );
         break;
       case 'customer':
-        p.cdpApplyCustomerMarked(
-          k.aggregate,
-          k.markers,
-          ...g,
-          (op as { time: string }).time,
-          op.pos.seq,
-          JSON.stringify(recordOf(d)),
+        call(
+          'cdpApplyCustomer',
+          'cdpApplyCustomerMarked',
+          [k.aggregate],
+          [(op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d))],
         );
         break;
     }
