@@ -14,9 +14,21 @@ export { ProfilePipeline, type UnitResult } from './pipeline';
 export { PubSubSource, type PubSubSourceOptions } from './pubsub/pubsub-source';
 export { PubSubTransport, type PubSubTransportOptions } from './pubsub/pubsub-transport';
 export {
+  applyPubSubReplay,
+  deleteSnapshots,
+  EARLIEST_MARGIN_MS,
+  formatDuration,
+  type PubSubGroup,
+  PubSubReplayError,
+  type PubSubReplayTarget,
+  parsePubSubReplayTarget,
+  planPubSubReplay,
   SeekUnsupportedError,
+  type SubscriptionSeek,
   seekSubscriptions,
   seekSubscriptionsToSnapshots,
+  snapshotLabel,
+  snapshotName,
   snapshotSubscriptions,
 } from './pubsub/seek';
 export { rebuildAggregates } from './rebuild';
