@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import { type GeneratorOptions, generateEvents, type Manifest, type WireMessage } from '@cdp360/generator';
-import { createPubSub, ensureTopology, orderedTopic, publishKeyed } from '@cdp360/pubsub';
+import { createPubSub, ensureTopology, orderedTopic, publishChunked } from '@cdp360/pubsub';
 import { runUpdater, type UpdaterOptions, type UpdaterSummary } from '@cdp360/updater';
 import type { Message, PubSub } from '@google-cloud/pubsub';
 import { createTestDatabase } from './database';
@@ -31,6 +34,40 @@ export interface PubSubScenario extends Omit<Scenario, 'kafka'> {
   deadLetterReader: string;
   /** Published message id -> the wire message it carried (to check dead letters against). */
   published: Map<string, { topic: string; wire: WireMessage }>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+const EMULATOR_PID_FILE = path.join(REPO_ROOT, '.stack/pubsub/pubsub.pid');
+
+/** Threads of a live process (from /proc), or null when it is not there. */
+function threadsOf(pid: number): number | null {
+  try {
+    const m = /^Threads:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The emulator 0.8.x keeps a thread per ordering key and stream and never gives them back: after a
+ * few Pub/Sub test files it can hold thousands and starve the machine. When the emulator that
+ * `stack.sh` started (its pid file) has more than `maxThreads`, it is stopped and started again with
+ * `stack.sh up` (a few seconds; it keeps everything in memory, so nothing of other tests survives:
+ * call this only when no scenario is open). An emulator we did not start is left alone.
+ */
+export function restartLeakyEmulator(maxThreads = 1500): void {
+  if (!existsSync(EMULATOR_PID_FILE)) return;
+  const pid = Number(readFileSync(EMULATOR_PID_FILE, 'utf8').trim());
+  const threads = Number.isInteger(pid) && pid > 0 ? threadsOf(pid) : null;
+  if (threads === null || threads <= maxThreads) return;
+  console.warn(`Pub/Sub emulator (pid ${pid}) holds ${threads} threads: restarting it with stack.sh`);
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && threadsOf(pid) !== null; i++) execFileSync('sleep', ['0.1']);
+  if (threadsOf(pid) !== null) process.kill(pid, 'SIGKILL');
+  const env = { ...process.env };
+  delete env.DATABASE_URL; // stack.sh would otherwise take the test's database for the one to check
+  execFileSync('bash', [path.join(REPO_ROOT, 'deploy/local/stack.sh'), 'up'], { env, stdio: 'ignore', cwd: REPO_ROOT });
 }
 
 /** Ack deadline of the scenario's subscriptions, seconds (the emulator's minimum is 10). */
@@ -93,8 +130,6 @@ export async function createPubSubScenario(
   };
 }
 
-const PUBLISH_CHUNK = 250;
-
 /** Publishes wire messages to the scenario's topics, ordering key = the key, in the order given per key. */
 export async function publishWire(s: PubSubScenario, messages: readonly WireMessage[]): Promise<void> {
   const names = topicNames(s.prefix).inputs;
@@ -105,20 +140,15 @@ export async function publishWire(s: PubSubScenario, messages: readonly WireMess
     list.push(m);
     byTopic.set(t, list);
   }
-  // Ordered publishing sends one request per key: a few hundred at a time, one topic after another,
-  // keep the emulator responsive (thousands at once make it stall past the publish deadline).
+  // One topic after another, a chunk at a time (publishChunked): the emulator stays responsive.
   for (const [t, list] of byTopic) {
-    const topic = orderedTopic(s.pubsub, t);
-    for (let i = 0; i < list.length; i += PUBLISH_CHUNK) {
-      const chunk = list.slice(i, i + PUBLISH_CHUNK);
-      const ids = await publishKeyed(
-        topic,
-        chunk.map((m) => ({ orderingKey: m.key, data: m.value, attributes: m.headers })),
-      );
-      ids.forEach((id, j) => {
-        s.published.set(`${t}/${id}`, { topic: t, wire: chunk[j]! });
-      });
-    }
+    const ids = await publishChunked(
+      orderedTopic(s.pubsub, t),
+      list.map((m) => ({ orderingKey: m.key, data: m.value, attributes: m.headers })),
+    );
+    ids.forEach((id, j) => {
+      s.published.set(`${t}/${id}`, { topic: t, wire: list[j]! });
+    });
   }
 }
 

@@ -2,5 +2,5 @@ export type { PubSubOptions } from './create-pub-sub';
 export { createPubSub } from './create-pub-sub';
 export { DEAD_LETTER_ATTRIBUTES, type PubSubDeadLetter, publishDeadLetters } from './dead-letter';
 export { GRPC, grpcCode, PUBSUB_STREAM_PREFIX, subscriptionName } from './names';
-export { type KeyedMessage, orderedTopic, publishKeyed } from './publish';
+export { type KeyedMessage, orderedTopic, PUBLISH_CHUNK, publishChunked, publishKeyed } from './publish';
 export { ensureTopology, type TopologyOptions, type TopologyResult } from './topology';
