@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import { type Config, createLogger, type Logger } from '@cdp360/config';
-import { utcDate } from '@cdp360/domain';
+import { type Config, createLogger, type Logger, loadTriggerRules } from '@cdp360/config';
+import { type TriggerRules, utcDate } from '@cdp360/domain';
 import { createPool, periodRunFinished, ScoringLease } from '@cdp360/postgres';
+import type pg from 'pg';
 import { runScoring, type ScoringReport } from './scoring-run';
 
 /** Who holds the lease, as other instances and scoring_runs.holder see it. */
@@ -9,9 +10,24 @@ export function defaultHolder(): string {
   return `cdp-scorer ${hostname()}:${process.pid}`;
 }
 
-export type ScoreOnceResult = { ran: true; report: ScoringReport } | { ran: false; heldBy: string | null };
+export type ScoreOnceResult =
+  | { ran: true; report: ScoringReport; triggersPublished: number | null }
+  | { ran: false; heldBy: string | null };
 
-export interface ScoreOnceOptions {
+/** Sends the outbox's queued triggers (the CLI passes the configured transport's); resolves with the count. */
+export type PublishTriggers = (db: pg.Pool) => Promise<number>;
+
+interface TriggerOptions {
+  /** Rules for the triggers a run raises: CDP_TRIGGERS_FILE's, else the defaults; null raises none. */
+  rules?: TriggerRules | null;
+  /**
+   * Publishes queued triggers after each run. Without it they wait in the outbox for an updater (which
+   * sends them within seconds). A failed publish leaves them queued and does not fail the run.
+   */
+  publishTriggers?: PublishTriggers;
+}
+
+export interface ScoreOnceOptions extends TriggerOptions {
   config: Config;
   logger?: Logger;
   /** The as-of date; CDP_AS_OF, else today in UTC. */
@@ -23,11 +39,34 @@ function asOfFor(asOf: string | undefined, config: Config): string {
   return asOf ?? config.asOf ?? utcDate(new Date());
 }
 
+function rulesFor(options: TriggerOptions, config: Config): TriggerRules | undefined {
+  if (options.rules === null) return undefined;
+  return options.rules ?? loadTriggerRules(config.triggersFile);
+}
+
+async function publishAfterRun(
+  db: pg.Pool,
+  options: TriggerOptions,
+  report: ScoringReport,
+  logger: Logger,
+): Promise<number | null> {
+  if (!options.publishTriggers || report.triggersQueued === 0) return null;
+  try {
+    const sent = await options.publishTriggers(db);
+    logger.info({ runId: report.runId, sent }, 'queued triggers published');
+    return sent;
+  } catch (err) {
+    logger.warn({ err, runId: report.runId }, 'publishing triggers failed; they stay queued for the next attempt');
+    return null;
+  }
+}
+
 /** One run now, if no other scorer is running one (then it skips and says who is). */
 export async function scoreOnce(options: ScoreOnceOptions): Promise<ScoreOnceResult> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'cdp-scorer' });
   const holder = options.holder ?? defaultHolder();
+  const rules = rulesFor(options, config);
   const db = createPool(config.databaseUrl, { applicationName: 'cdp-scorer', max: 2, logger });
   const lease = new ScoringLease(config.databaseUrl, holder);
   try {
@@ -36,15 +75,17 @@ export async function scoreOnce(options: ScoreOnceOptions): Promise<ScoreOnceRes
       logger.info({ heldBy: attempt.holder }, 'scoring skipped: another scorer holds the lease');
       return { ran: false, heldBy: attempt.holder };
     }
-    const report = await runScoring({ db, logger, asOf: asOfFor(options.asOf, config), holder });
-    return { ran: true, report };
+    const report = await runScoring({ db, logger, asOf: asOfFor(options.asOf, config), holder, rules });
+    await lease.release();
+    const triggersPublished = await publishAfterRun(db, options, report, logger);
+    return { ran: true, report, triggersPublished };
   } finally {
     await lease.close();
     await db.end();
   }
 }
 
-export interface ScorerOptions {
+export interface ScorerOptions extends TriggerOptions {
   config: Config;
   logger?: Logger;
   /** Period length, ms. Periods are aligned to multiples of it since the epoch, so instances agree. */
@@ -82,6 +123,7 @@ export async function runScorer(options: ScorerOptions): Promise<ScorerSummary> 
     component: 'scorer',
   });
   const holder = options.holder ?? defaultHolder();
+  const rules = rulesFor(options, config);
   const db = createPool(config.databaseUrl, { applicationName: 'cdp-scorer', max: 2, logger });
   const lease = new ScoringLease(config.databaseUrl, holder);
   const summary: ScorerSummary = { runs: 0, skipped: 0, failed: 0, reason: 'stopped' };
@@ -109,10 +151,10 @@ export async function runScorer(options: ScorerOptions): Promise<ScorerSummary> 
     try {
       const attempt = await lease.tryAcquire();
       if (!attempt.acquired) return { periodStart, kind: 'skipped', reason: 'lease-held', heldBy: attempt.holder };
+      let report: ScoringReport;
       try {
         if (await periodRunFinished(db, periodStart)) return { periodStart, kind: 'skipped', reason: 'period-done' };
-        const report = await runScoring({ db, logger, asOf: asOfFor(options.asOf, config), holder, periodStart });
-        return { periodStart, kind: 'ran', report };
+        report = await runScoring({ db, logger, asOf: asOfFor(options.asOf, config), holder, periodStart, rules });
       } finally {
         // Closing the session releases the lock too, should the unlock itself fail.
         await lease.release().catch(async (err) => {
@@ -120,6 +162,9 @@ export async function runScorer(options: ScorerOptions): Promise<ScorerSummary> 
           await lease.close();
         });
       }
+      // After the lease is released: another instance may score while this one publishes.
+      await publishAfterRun(db, options, report, logger);
+      return { periodStart, kind: 'ran', report };
     } catch (err) {
       return { periodStart, kind: 'failed', error: err as Error };
     }

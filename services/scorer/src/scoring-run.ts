@@ -1,10 +1,12 @@
 import type { Logger } from '@cdp360/config';
+import type { TriggerRules } from '@cdp360/domain';
 import {
   finishScoringRun,
   lastFavoritesRevision,
   recordClvStep,
   recordDatesStep,
   recordFavoritesStep,
+  recordStepTriggers,
   refreshDateColumns,
   scoreClvQuintiles,
   startScoringRun,
@@ -25,6 +27,8 @@ export interface ScoringReport {
     ms: number;
   };
   dates: { ageChanged: number; tenureChanged: number; daysSinceChanged: number; churnChanged: number; ms: number };
+  /** Personalization triggers the run's changes raised, queued for publishing (profile version `score-<runId>`). */
+  triggersQueued: number;
   /** Row writes of the run (a row changed by two steps counts twice). */
   rowsWritten: number;
   durationMs: number;
@@ -36,6 +40,11 @@ export interface RunScoringOptions {
   asOf: string;
   holder: string;
   periodStart?: Date | null;
+  /**
+   * Trigger rules to evaluate on the rows the run changes; the triggers are queued in the outbox with
+   * each step's changes. Omitted: no triggers are raised.
+   */
+  rules?: TriggerRules;
 }
 
 /** Sort/hash memory of a step: 1M rows of (ltv, id, scores) sort in about 100 MB. */
@@ -83,19 +92,30 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
   const started = performance.now();
   const runId = await startScoringRun(db, { asOf, holder: options.holder, periodStart: options.periodStart ?? null });
   log.info({ runId, asOf }, 'scoring run started');
+  // A run's changes are a profile version of their own: a repeat of the run (after a crash) is a new
+  // run with new changes, and a step that rolled back queued nothing.
+  const triggers = options.rules ? { rules: options.rules, profileVersion: `score-${runId}` } : undefined;
+  const recordTriggers = async (c: pg.PoolClient, queued: number) => {
+    if (queued > 0) await recordStepTriggers(c, runId, queued);
+  };
 
   // Each step's record commits with the step: its cut points, or the catalog revision it swept to,
   // are never visible without the scores they belong to.
   const [clv, clvMs] = await inTransaction(db, async (c) => {
-    const [r, ms] = await timed(() => scoreClvQuintiles(c, runId));
+    const [r, ms] = await timed(() => scoreClvQuintiles(c, runId, triggers));
     await recordClvStep(c, runId, r, ms);
+    await recordTriggers(c, r.triggersQueued);
     return [r, ms] as const;
   });
-  log.info({ runId, step: 'clv', rows: clv.rows, changed: clv.changed, ms: clvMs }, 'clv quintiles scored');
+  log.info(
+    { runId, step: 'clv', rows: clv.rows, changed: clv.changed, triggers: clv.triggersQueued, ms: clvMs },
+    'clv quintiles scored',
+  );
 
   const [fav, favMs] = await inTransaction(db, async (c) => {
-    const [r, ms] = await timed(async () => sweepFavorites(c, await lastFavoritesRevision(c)));
+    const [r, ms] = await timed(async () => sweepFavorites(c, await lastFavoritesRevision(c), triggers));
     await recordFavoritesStep(c, runId, r, ms);
+    await recordTriggers(c, r.triggersQueued);
     return [r, ms] as const;
   });
   log.info(
@@ -107,19 +127,22 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
       swept: fav.affected,
       categoryChanged: fav.categoryChanged,
       brandChanged: fav.brandChanged,
+      triggers: fav.triggersQueued,
       ms: favMs,
     },
     'favourites swept',
   );
 
   const [dates, datesMs] = await inTransaction(db, async (c) => {
-    const [r, ms] = await timed(() => refreshDateColumns(c, asOf));
+    const [r, ms] = await timed(() => refreshDateColumns(c, asOf, triggers));
     await recordDatesStep(c, runId, r, ms);
+    await recordTriggers(c, r.triggersQueued);
     return [r, ms] as const;
   });
   log.info({ runId, step: 'dates', ...dates, ms: datesMs }, 'date-dependent columns refreshed');
 
   const rowsWritten = clv.changed + fav.rowsWritten + dates.rowsWritten;
+  const triggersQueued = clv.triggersQueued + fav.triggersQueued + dates.triggersQueued;
   await finishScoringRun(db, runId, rowsWritten);
   const report: ScoringReport = {
     runId,
@@ -140,6 +163,7 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
       churnChanged: dates.churnChanged,
       ms: datesMs,
     },
+    triggersQueued,
     rowsWritten,
     durationMs: Math.round(performance.now() - started),
   };
@@ -162,5 +186,6 @@ export function formatScoringReport(r: ScoringReport): string {
     `  customer_tenure_days           ${d.tenureChanged} changed`,
     `  days_since_last_purchase       ${d.daysSinceChanged} changed`,
     `  churn_risk_score               ${d.churnChanged} changed  (${seconds(d.ms)})`,
+    `  personalization triggers       ${r.triggersQueued} queued`,
   ].join('\n');
 }

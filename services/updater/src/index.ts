@@ -1,3 +1,4 @@
+export { loadTriggerRules } from '@cdp360/config';
 export { openPipeline, type PipelineContext } from './context';
 export { loadNdjsonDir, NdjsonDeadLetterSink } from './file-source';
 export { groupLag } from './kafka/group-lag';
@@ -35,6 +36,6 @@ export { rebuildAggregates } from './rebuild';
 export type { DeadLetterSink, Rejected, SourceMessage } from './source';
 export { Counters, type TopicCounts } from './stats';
 export type { Transport } from './transport';
-export { loadTriggerRules } from './trigger-rules-file';
+export { openTriggerPublisher, type TriggerPublisher } from './trigger-publisher';
 export { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
 export { createTransport, runUpdater, type UpdaterOptions, type UpdaterSummary } from './updater';

@@ -54,6 +54,19 @@ describe('evaluateTriggers with the default rules', () => {
     expect(evaluateTriggers(rules, row({ churn_risk_score: null }), row({ churn_risk_score: 5 }))).toEqual([]);
   });
 
+  it('never fires a rule on a column the rows do not carry (the scorer evaluates partial rows)', () => {
+    const all = parseTriggerRules({
+      rules: {
+        any_age: { when: 'changed', column: 'age' },
+        age_set: { when: 'became_set', column: 'age' },
+        age_40: { when: 'became', column: 'age', value: 40 },
+      },
+    });
+    expect(evaluateTriggers(all, row({ churn_risk_score: 3 }), row({ churn_risk_score: 4 }))).toEqual([
+      { rule: 'churn_risk_rose', column: 'churn_risk_score', old: 3, new: 4 },
+    ]);
+  });
+
   it('compares numeric strings by value (money columns come back from Postgres as text)', () => {
     const r = parseTriggerRules({ rules: { ltv_changed: { when: 'changed', column: 'total_lifetime_value' } } });
     expect(evaluateTriggers(r, row({ total_lifetime_value: '10.00' }), row({ total_lifetime_value: '10.00' }))).toEqual(

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { type CaptureSql, type StepTriggers, withStepTriggers } from './trigger-capture';
 
 /**
  * The date-dependent columns exactly as batch-customer-360.sql computes them, with `$1` the as-of
@@ -30,7 +31,8 @@ export const DATE_COLUMN_SQL = {
  * updated. The update is guarded by the inputs: a row whose dates the updater changed meanwhile keeps
  * the updater's values (derived from the same rules).
  */
-const REFRESH_DATES_SQL = `WITH fresh AS (
+function refreshDatesSql(capture: CaptureSql | null): string {
+  return `WITH fresh AS (
   SELECT
     customer_id, date_of_birth, registration_date, last_purchase_date,
     old_age, old_tenure, old_days, old_churn,
@@ -70,8 +72,8 @@ changed AS (
     t.old_age IS DISTINCT FROM t.age AS age_changed,
     t.old_tenure IS DISTINCT FROM t.customer_tenure_days AS tenure_changed,
     t.old_days IS DISTINCT FROM t.days_since_last_purchase AS days_changed,
-    t.old_churn IS DISTINCT FROM t.churn_risk_score AS churn_changed
-)
+    t.old_churn IS DISTINCT FROM t.churn_risk_score AS churn_changed${capture?.returning ?? ''}
+)${capture?.cte ?? ''}
 SELECT
   count(*) FILTER (WHERE age_changed)::int8 AS age,
   count(*) FILTER (WHERE tenure_changed)::int8 AS tenure,
@@ -79,6 +81,17 @@ SELECT
   count(*) FILTER (WHERE churn_changed)::int8 AS churn,
   count(*)::int8 AS rows_written
 FROM changed`;
+}
+
+const REFRESH_DATES_SQL = refreshDatesSql(null);
+
+/** The date-dependent columns before and after, for trigger rules watching them. */
+const DATE_VALUES = {
+  age: { old: 't.old_age', new: 't.age' },
+  customer_tenure_days: { old: 't.old_tenure', new: 't.customer_tenure_days' },
+  days_since_last_purchase: { old: 't.old_days', new: 't.days_since_last_purchase' },
+  churn_risk_score: { old: 't.old_churn', new: 't.churn_risk_score' },
+};
 
 export interface DatesStepResult {
   ageChanged: number;
@@ -86,23 +99,35 @@ export interface DatesStepResult {
   daysSinceChanged: number;
   churnChanged: number;
   rowsWritten: number;
+  /** Personalization triggers the changed columns raised (queued in the outbox). */
+  triggersQueued: number;
 }
 
 /**
  * Recomputes age, customer_tenure_days, days_since_last_purchase and churn_risk_score of every row for
  * `asOf` (YYYY-MM-DD) in one statement that writes only rows where one of them changes.
  */
-export async function refreshDateColumns(db: ClientBase, asOf: string): Promise<DatesStepResult> {
-  const res = await db.query<{ age: string; tenure: string; days_since: string; churn: string; rows_written: string }>(
-    REFRESH_DATES_SQL,
-    [asOf],
-  );
-  const r = res.rows[0]!;
+export async function refreshDateColumns(
+  db: ClientBase,
+  asOf: string,
+  triggers?: StepTriggers,
+): Promise<DatesStepResult> {
+  const { result: r, triggersQueued } = await withStepTriggers(db, triggers, DATE_VALUES, async (capture) => {
+    const res = await db.query<{
+      age: string;
+      tenure: string;
+      days_since: string;
+      churn: string;
+      rows_written: string;
+    }>(capture ? refreshDatesSql(capture) : REFRESH_DATES_SQL, [asOf]);
+    return res.rows[0]!;
+  });
   return {
     ageChanged: Number(r.age),
     tenureChanged: Number(r.tenure),
     daysSinceChanged: Number(r.days_since),
     churnChanged: Number(r.churn),
     rowsWritten: Number(r.rows_written),
+    triggersQueued,
   };
 }

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { type CaptureSql, type StepTriggers, withStepTriggers } from './trigger-capture';
 
 /**
  * Customers whose favourites may differ from what the stream wrote: buyers of products whose catalog
@@ -23,7 +24,7 @@ const AFFECTED = {
  * newer state (a new purchase) is left to it. `bounds` reads the catalog revision in the statement's
  * snapshot: revisions commit in order (migration 002), so every change up to it is swept here.
  */
-function sweepSql(affected: string, scope: string): string {
+function sweepSql(affected: string, scope: string, capture: CaptureSql | null = null): string {
   return `WITH bounds AS (
   SELECT COALESCE(max(rev), 0)::int8 AS revision FROM product_catalog
 ),
@@ -45,6 +46,8 @@ target AS (
   SELECT
     c.customer_id,
     c.total_orders,
+    c.favorite_category AS old_category,
+    c.favorite_brand AS old_brand,
     f.category,
     f.brand,
     c.favorite_category IS DISTINCT FROM f.category AS category_changed,
@@ -60,8 +63,8 @@ changed AS (
     AND c.customer_id = t.customer_id
     AND c.total_orders IS NOT DISTINCT FROM t.total_orders
     AND (c.favorite_category, c.favorite_brand) IS DISTINCT FROM (t.category, t.brand)
-  RETURNING t.category_changed, t.brand_changed
-)
+  RETURNING t.category_changed, t.brand_changed${capture?.returning ?? ''}
+)${capture?.cte ?? ''}
 SELECT
   (SELECT revision FROM bounds) AS revision,
   (SELECT count(*) FROM affected)::int8 AS affected,
@@ -71,9 +74,17 @@ SELECT
 FROM changed`;
 }
 
+const CHANGED_PRODUCTS_SCOPE = 'WHERE c.customer_id IN (SELECT customer_id FROM affected)';
+
 const SWEEP_SQL = {
-  changedProducts: sweepSql(AFFECTED.changedProducts, 'WHERE c.customer_id IN (SELECT customer_id FROM affected)'),
+  changedProducts: sweepSql(AFFECTED.changedProducts, CHANGED_PRODUCTS_SCOPE),
   everyone: sweepSql(AFFECTED.everyone, ''),
+};
+
+/** The favourites before and after, for trigger rules watching them. */
+const FAVORITE_VALUES = {
+  favorite_category: { old: 't.old_category', new: 't.category' },
+  favorite_brand: { old: 't.old_brand', new: 't.brand' },
 };
 
 export interface FavoritesStepResult {
@@ -86,6 +97,8 @@ export interface FavoritesStepResult {
   categoryChanged: number;
   brandChanged: number;
   rowsWritten: number;
+  /** Personalization triggers the changed favourites raised (queued in the outbox). */
+  triggersQueued: number;
 }
 
 /**
@@ -93,16 +106,29 @@ export interface FavoritesStepResult {
  * catalog after `sinceRevision`, or for every customer when `sinceRevision` is null, in one statement
  * that writes only rows whose favourites change.
  */
-export async function sweepFavorites(db: ClientBase, sinceRevision: bigint | null): Promise<FavoritesStepResult> {
+export async function sweepFavorites(
+  db: ClientBase,
+  sinceRevision: bigint | null,
+  triggers?: StepTriggers,
+): Promise<FavoritesStepResult> {
   const full = sinceRevision === null;
-  const res = await db.query<{
-    revision: string;
-    affected: string;
-    category_changed: string;
-    brand_changed: string;
-    rows_written: string;
-  }>(full ? SWEEP_SQL.everyone : SWEEP_SQL.changedProducts, full ? [] : [sinceRevision.toString()]);
-  const r = res.rows[0]!;
+  const { result: r, triggersQueued } = await withStepTriggers(db, triggers, FAVORITE_VALUES, async (capture) => {
+    const sql = full
+      ? capture
+        ? sweepSql(AFFECTED.everyone, '', capture)
+        : SWEEP_SQL.everyone
+      : capture
+        ? sweepSql(AFFECTED.changedProducts, CHANGED_PRODUCTS_SCOPE, capture)
+        : SWEEP_SQL.changedProducts;
+    const res = await db.query<{
+      revision: string;
+      affected: string;
+      category_changed: string;
+      brand_changed: string;
+      rows_written: string;
+    }>(sql, full ? [] : [sinceRevision.toString()]);
+    return res.rows[0]!;
+  });
   const swept = BigInt(r.revision);
   return {
     revision: sinceRevision !== null && sinceRevision > swept ? sinceRevision : swept,
@@ -111,5 +137,6 @@ export async function sweepFavorites(db: ClientBase, sinceRevision: bigint | nul
     categoryChanged: Number(r.category_changed),
     brandChanged: Number(r.brand_changed),
     rowsWritten: Number(r.rows_written),
+    triggersQueued,
   };
 }

@@ -10,6 +10,8 @@ export {
   recordClvStep,
   recordDatesStep,
   recordFavoritesStep,
+  recordStepTriggers,
   type StartScoringRun,
   startScoringRun,
 } from './runs';
+export { type CaptureSql, captureSql, type StepTriggers, withStepTriggers } from './trigger-capture';

@@ -51,6 +51,14 @@ export async function recordDatesStep(db: Queryable, runId: number, r: DatesStep
   );
 }
 
+/** Adds a step's queued triggers to the run's count, in the step's transaction. */
+export async function recordStepTriggers(db: Queryable, runId: number, queued: number): Promise<void> {
+  await db.query('UPDATE scoring_runs SET triggers_queued = COALESCE(triggers_queued, 0) + $2 WHERE run_id = $1', [
+    runId,
+    queued,
+  ]);
+}
+
 export async function finishScoringRun(db: Queryable, runId: number, rowsWritten: number): Promise<void> {
   await db.query('UPDATE scoring_runs SET finished_at = clock_timestamp(), rows_written = $2 WHERE run_id = $1', [
     runId,

@@ -1,5 +1,6 @@
 import { createLogger, loadConfig } from '@cdp360/config';
 import { parseDuration, runScorer } from '@cdp360/scorer';
+import { openTriggerPublisher } from '@cdp360/updater';
 import { type Command, InvalidArgumentError } from 'commander';
 import { calendarDate } from './arguments';
 
@@ -19,10 +20,19 @@ export function registerScorerCommand(program: Command): void {
       'fixed UTC date for the date-dependent columns (default: CDP_AS_OF, else today)',
       calendarDate,
     )
-    .action(async (opts: { every: number; asOf?: string }) => {
+    .option('--no-publish', 'leave the triggers runs raise queued for an updater to publish')
+    .action(async (opts: { every: number; asOf?: string; publish: boolean }) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel, name: 'cdp-scorer' });
-      const summary = await runScorer({ config, logger, everyMs: opts.every, asOf: opts.asOf, handleSignals: true });
+      const publisher = opts.publish ? openTriggerPublisher(config, logger, 'cdp-scorer') : null;
+      const summary = await runScorer({
+        config,
+        logger,
+        everyMs: opts.every,
+        asOf: opts.asOf,
+        handleSignals: true,
+        publishTriggers: publisher ? (db) => publisher.publish(db) : undefined,
+      }).finally(() => publisher?.close());
       process.stderr.write(
         `scorer stopped (${summary.reason}): ${summary.runs} runs, ${summary.skipped} periods skipped, ${summary.failed} failed\n`,
       );

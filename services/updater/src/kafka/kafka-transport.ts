@@ -1,6 +1,6 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
-import { createKafka } from '@cdp360/kafka';
+import { createKafka, Partitioners } from '@cdp360/kafka';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ProfilePipeline } from '../pipeline';
 import { Counters } from '../stats';
@@ -37,7 +37,12 @@ export class KafkaTransport implements Transport {
     private readonly options: KafkaTransportOptions = {},
   ) {
     this.kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'cdp-updater', logger });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // Java-client compatible (murmur2) placement by key; saying so also silences kafkajs's v2 notice.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.admin = this.kafka.admin();
     const names = topicNames(config.topicPrefix);
     this.deadLetters = new KafkaDeadLetterSink(this.producer, names.deadLetter);

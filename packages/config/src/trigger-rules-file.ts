@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@cdp360/config';
 import { DEFAULT_TRIGGER_RULES, parseTriggerRules, type TriggerRules } from '@cdp360/domain';
 import { ZodError } from 'zod';
+import { ConfigError } from './config';
 
 /** The trigger rules of CDP_TRIGGERS_FILE, or the defaults; a bad file is a ConfigError naming the problem. */
 export function loadTriggerRules(file: string | undefined): TriggerRules {
