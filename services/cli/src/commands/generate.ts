@@ -8,6 +8,7 @@ import {
   writeNdjsonDir,
 } from '@cdp360/generator';
 import { cdpTopicSpecs, ensureTopics, Partitioners, produceAll } from '@cdp360/kafka';
+import { createPubSub, ensureTopology, orderedTopic, publishChunked } from '@cdp360/pubsub';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cliKafka, positiveInt } from './topics';
@@ -40,10 +41,69 @@ interface GenerateOptions {
   invalidRate: number;
   seed: number;
   idSpace?: number;
-  to: 'files' | 'kafka';
+  to: 'files' | 'kafka' | 'pubsub';
   out?: string;
   prefix?: string;
   partitions: number;
+  group?: string;
+}
+
+function byKind(batch: readonly WireMessage[]): Map<InputKind, WireMessage[]> {
+  const out = new Map<InputKind, WireMessage[]>();
+  for (const m of batch) {
+    let list = out.get(m.kind);
+    if (!list) {
+      list = [];
+      out.set(m.kind, list);
+    }
+    list.push(m);
+  }
+  return out;
+}
+
+/**
+ * Publishes the generated batches to the Pub/Sub topics, ordering key = the message key (the
+ * customer id for customer-keyed topics), headers as attributes. Topics and the group's subscriptions
+ * are created first if missing: Pub/Sub only delivers messages published after a subscription exists.
+ * Topics are published one after another, a chunk at a time (many concurrent ordered publishes stall
+ * the emulator); the next batch is generated while the previous one is in flight.
+ */
+async function publishToPubSub(
+  gen: EventGenerator,
+  prefix: string,
+  groupId: string | undefined,
+  onBatch: (n: number) => void,
+): Promise<void> {
+  const config = loadConfig();
+  const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
+  try {
+    const names = topicNames(prefix);
+    const group = groupId ?? config.groupId;
+    const result = await ensureTopology(pubsub, {
+      inputTopics: Object.values(names.inputs),
+      outputTopics: [names.deadLetter, names.profileTriggers],
+      groupId: group,
+    });
+    for (const name of result.created) process.stderr.write(`created  ${name}\n`);
+    const topics = new Map(Object.entries(names.inputs).map(([kind, t]) => [kind, orderedTopic(pubsub, t)]));
+    const send = async (batch: WireMessage[]): Promise<void> => {
+      for (const [kind, msgs] of byKind(batch)) {
+        await publishChunked(
+          topics.get(kind)!,
+          msgs.map((m) => ({ orderingKey: m.key, data: m.value, attributes: m.headers })),
+        );
+      }
+      onBatch(batch.length);
+    };
+    let inFlight: Promise<void> = Promise.resolve();
+    for (const batch of gen) {
+      await inFlight;
+      inFlight = send(batch);
+    }
+    await inFlight;
+  } finally {
+    await pubsub.close();
+  }
 }
 
 /**
@@ -75,18 +135,11 @@ async function produceToKafka(
   try {
     const send = async (batch: WireMessage[]): Promise<void> => {
       // WireMessage is a kafkajs Message already (key, value, headers); `kind` is ignored by kafkajs.
-      const byKind = new Map<InputKind, WireMessage[]>();
-      for (const m of batch) {
-        let list = byKind.get(m.kind);
-        if (!list) {
-          list = [];
-          byKind.set(m.kind, list);
-        }
-        list.push(m);
-      }
       // Different topics are independent, so they go in parallel; each topic bounds its own in-flight requests.
       await Promise.all(
-        [...byKind].map(([kind, msgs]) => produceAll(producer, names[kind], msgs, { batchSize: 1000, maxInFlight: 2 })),
+        [...byKind(batch)].map(([kind, msgs]) =>
+          produceAll(producer, names[kind], msgs, { batchSize: 1000, maxInFlight: 2 }),
+        ),
       );
       onBatch(batch.length);
     };
@@ -123,7 +176,7 @@ function summary(m: Manifest, destination: string, seconds: number): string {
 export function registerGenerateCommand(program: Command): void {
   program
     .command('generate')
-    .description('generate a deterministic, realistic e-commerce event data set (to NDJSON files or Kafka)')
+    .description('generate a deterministic, realistic e-commerce event data set (to NDJSON files, Kafka or Pub/Sub)')
     .option('--customers <n>', 'number of customers', positiveInt, 1000)
     .option('--days <n>', 'length of the history in days', positiveInt, 365)
     .option('--end <date>', 'last day of the history, YYYY-MM-DD (fixed default for reproducibility)')
@@ -132,10 +185,14 @@ export function registerGenerateCommand(program: Command): void {
     .option('--invalid-rate <r>', 'share of messages that are invalid (labelled x-cdp-expect-invalid)', rate, 0.01)
     .option('--seed <n>', 'random seed: the same seed gives the same bytes', seed, 1)
     .option('--id-space <n>', 'spread customer ids over 1..n (default: --customers)', positiveInt)
-    .addOption(new Option('--to <sink>', 'where to write').choices(['files', 'kafka']).makeOptionMandatory())
+    .addOption(new Option('--to <sink>', 'where to write').choices(['files', 'kafka', 'pubsub']).makeOptionMandatory())
     .option('--out <dir>', 'output directory for --to files')
-    .option('--prefix <prefix>', 'topic name prefix for --to kafka (default: CDP_TOPIC_PREFIX)')
+    .option('--prefix <prefix>', 'topic name prefix for --to kafka|pubsub (default: CDP_TOPIC_PREFIX)')
     .option('--partitions <n>', 'partitions of topics created for --to kafka', positiveInt, 3)
+    .option(
+      '--group <id>',
+      'for --to pubsub: the group whose subscriptions <group>.<topic> are created before publishing (default: CDP_GROUP_ID, else cdp-updater)',
+    )
     .action(async (opts: GenerateOptions) => {
       if (opts.to === 'files' && !opts.out) throw new InvalidArgumentError('--to files needs --out <dir>');
       const gen = generateEvents({
@@ -173,6 +230,10 @@ export function registerGenerateCommand(program: Command): void {
             () => gen.manifest,
             (b) => progress(b.length),
           );
+        } else if (opts.to === 'pubsub') {
+          const prefix = opts.prefix ?? loadConfig().topicPrefix;
+          destination = `Pub/Sub topics ${prefix}cdp.*.v1`;
+          await publishToPubSub(gen, prefix, opts.group, progress);
         } else {
           const prefix = opts.prefix ?? loadConfig().topicPrefix;
           destination = `Kafka topics ${prefix}cdp.*.v1`;
