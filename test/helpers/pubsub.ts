@@ -54,7 +54,8 @@ function threadsOf(pid: number): number | null {
  * few Pub/Sub test files it can hold thousands and starve the machine. When the emulator that
  * `stack.sh` started (its pid file) has more than `maxThreads`, it is stopped and started again with
  * `stack.sh up` (a few seconds; it keeps everything in memory, so nothing of other tests survives:
- * call this only when no scenario is open). An emulator we did not start is left alone.
+ * createPubSubScenario calls this only when none of its scenarios is open). An emulator we did not
+ * start is left alone.
  */
 export function restartLeakyEmulator(maxThreads = 1500): void {
   if (!existsSync(EMULATOR_PID_FILE)) return;
@@ -73,10 +74,17 @@ export function restartLeakyEmulator(maxThreads = 1500): void {
 /** Ack deadline of the scenario's subscriptions, seconds (the emulator's minimum is 10). */
 export const TEST_ACK_DEADLINE_S = 10;
 
-/** An isolated Pub/Sub world: its own database, topics, subscriptions of its group and Redis keys. */
+let openScenarios = 0;
+
+/**
+ * An isolated Pub/Sub world: its own database, topics, subscriptions of its group and Redis keys.
+ * When no other scenario is open, an emulator that leaked too many threads is restarted first.
+ */
 export async function createPubSubScenario(
   options: { asOf?: string; messageOrdering?: boolean } = {},
 ): Promise<PubSubScenario> {
+  if (openScenarios === 0) restartLeakyEmulator();
+  openScenarios++;
   const id = randomBytes(4).toString('hex');
   const prefix = `t${id}.`;
   const group = `cdp-test-${id}`;
@@ -118,6 +126,7 @@ export async function createPubSubScenario(
     deadLetterReader,
     published: new Map(),
     close: async () => {
+      openScenarios--;
       const [snapshots] = await pubsub.getSnapshots();
       await Promise.allSettled(snapshots.filter((x) => x.name.includes(id)).map((x) => x.delete()));
       const [subs] = await pubsub.getSubscriptions();

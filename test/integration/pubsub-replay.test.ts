@@ -13,7 +13,6 @@ import {
   publishWire,
   pubsubUpdaterInProcess,
   readSubscription,
-  restartLeakyEmulator,
 } from '../helpers/pubsub';
 import { copyCustomer360, redisSnapshot, rowsDifferingFrom } from '../helpers/snapshots';
 import { streamVersusBatch } from '../helpers/updater';
@@ -40,7 +39,6 @@ describePubSub('cdp replay and cdp generate on Pub/Sub', () => {
   let redis: Redis;
   let triggersReader: string;
   beforeAll(async () => {
-    restartLeakyEmulator();
     s = await createPubSubScenario();
     redis = createRedis(s.config.redisUrl);
     const topic = topicNames(s.prefix).profileTriggers;

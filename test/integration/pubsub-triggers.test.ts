@@ -8,7 +8,6 @@ import {
   publishWire,
   pubsubUpdaterInProcess,
   readSubscription,
-  restartLeakyEmulator,
 } from '../helpers/pubsub';
 
 interface TriggerEvent {
@@ -23,7 +22,6 @@ describePubSub('personalization triggers on Pub/Sub', () => {
   let s: PubSubScenario;
   let reader: string;
   beforeAll(async () => {
-    restartLeakyEmulator();
     s = await createPubSubScenario({ asOf: '2026-06-01' });
     const topic = topicNames(s.prefix).profileTriggers;
     reader = `${s.group}.${topic}.reader`; // holds the scenario's id: deleted with it
