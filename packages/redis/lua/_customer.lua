@@ -1,4 +1,4 @@
--- Body of the customer-record apply scripts: the latest CloudEvents time wins; on equal time the
+-- Body of a customer-record op: the latest CloudEvents time wins; on equal time the
 -- later log order wins. Payload from ARGV[a]: event time (fixed-width sortable UTC text), log order
 -- for ties (decimal), the record as JSON.
 -- Returns 1 when the record won, 2 when an existing newer record stays.

@@ -1,4 +1,4 @@
--- Body of the interaction apply scripts. Payload from ARGV[a]: satisfaction score 1..5 or '' for
+-- Body of an interaction op. Payload from ARGV[a]: satisfaction score 1..5 or '' for
 -- none, '1' if resolved else '0'.
 local function cdp_interaction(agg, a)
   redis.call('HINCRBY', agg, 'si', 1)

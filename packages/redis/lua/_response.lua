@@ -1,4 +1,4 @@
--- Body of the campaign-response apply scripts. Payload from ARGV[a]: campaign id, '1' if a
+-- Body of a campaign-response op. Payload from ARGV[a]: campaign id, '1' if a
 -- conversion else '0'.
 local function cdp_response(agg, campaigns, a)
   redis.call('HINCRBY', agg, 'rc', 1)

@@ -1,6 +1,5 @@
--- Body of the web-session apply scripts. Payload from ARGV[a]: pages viewed (integer), time spent in
+-- Body of a web-session op. Payload from ARGV[a]: pages viewed (integer), time spent in
 -- seconds (decimal), visit date YYYY-MM-DD.
---@include _dates.lua
 local function cdp_session(agg, a)
   redis.call('HINCRBY', agg, 'wc', 1)
   redis.call('HINCRBY', agg, 'wp', ARGV[a])

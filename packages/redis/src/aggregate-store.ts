@@ -7,7 +7,7 @@ import {
 } from '@cdp360/domain';
 import type { Redis } from 'ioredis';
 import { type RedisKeys, versionBase, watermarkField } from './keys';
-import { defineScripts, type ScriptName, type ScriptPipeline } from './scripts';
+import { defineScripts, type ScriptPipeline } from './scripts';
 
 /**
  * Where a fact was read from: a stream (e.g. a Kafka topic-partition) and its sequence (offset) in it.
@@ -77,7 +77,7 @@ export class RedisStateError extends Error {
 
 /**
  * Per-customer aggregates in Redis, changed only through the idempotent Lua scripts. One pipeline
- * per batch: epoch check, every apply, every read, epoch check again.
+ * per unit: epoch check, one script call per customer (its ops, then its state), epoch check again.
  */
 export class AggregateStore {
   private readonly markerRetentionMs: number;
@@ -122,18 +122,38 @@ export class AggregateStore {
     return r === 1;
   }
 
+  /**
+   * Applies a unit's ops and reads the state of `customers` (plus every customer with an op) in one
+   * pipeline: the epoch, one script call per customer with that customer's ops in order, the epoch
+   * again. Ops of different customers touch different keys, so grouping them per customer keeps every
+   * customer's order and changes nothing else.
+   */
   async applyAndRead(ops: readonly ApplyOp[], customers: readonly number[], epoch: number): Promise<ApplyResult> {
     const p = this.redis.pipeline() as unknown as ScriptPipeline & { get(key: string): unknown };
     const epochKey = this.keys.epoch();
     const base = versionBase(epoch).toString();
-    const horizon = String(this.markerHorizonMicros());
+    let horizon: string | null = null;
+    const calls = new Map<number, { args: (string | number)[]; ops: number[]; marked: boolean }>();
+    const callOf = (id: number) => {
+      let c = calls.get(id);
+      if (!c) {
+        c = { args: [], ops: [], marked: false };
+        calls.set(id, c);
+      }
+      return c;
+    };
+    for (const id of customers) callOf(id);
+    ops.forEach((op, i) => {
+      const c = callOf(op.data.customerId);
+      c.ops.push(i);
+      if (op.pos.marker !== undefined) c.marked = true;
+      encodeOp(op, c.args);
+    });
     p.get(epochKey);
-    for (const op of ops) {
-      this.queueApply(p, op, base, horizon);
-    }
-    for (const id of customers) {
+    for (const [id, c] of calls) {
       const k = this.keys.customer(id);
-      p.cdpReadState(k.aggregate, k.productLines, k.campaigns);
+      if (c.marked) horizon ??= String(this.markerHorizonMicros());
+      p.cdpApplyBatch(k.aggregate, k.productLines, k.campaigns, k.markers, base, c.marked ? horizon! : '', ...c.args);
     }
     p.get(epochKey);
     const replies = await p.exec();
@@ -144,11 +164,17 @@ export class AggregateStore {
     });
     const expected = String(epoch);
     const epochIntact = values[0] === expected && values[values.length - 1] === expected;
-    const outcomes = values.slice(1, 1 + ops.length).map(Number);
-    const states = values
-      .slice(1 + ops.length, 1 + ops.length + customers.length)
-      .map((v, i) => parseState(customers[i]!, v as StateReply));
-    return { outcomes, states, epochIntact };
+    const outcomes: number[] = new Array(ops.length);
+    const stateOf = new Map<number, ProfileState>();
+    let n = 1;
+    for (const [id, c] of calls) {
+      const [opOutcomes, ...state] = values[n++] as BatchReply;
+      c.ops.forEach((opIndex, j) => {
+        outcomes[opIndex] = Number(opOutcomes[j]);
+      });
+      stateOf.set(id, parseState(id, state));
+    }
+    return { outcomes, states: customers.map((id) => stateOf.get(id)!), epochIntact };
   }
 
   /** Reads customers' states (no epoch check). */
@@ -198,62 +224,37 @@ export class AggregateStore {
     for (const [err] of replies)
       if (err) throw new RedisStateError(`loading a profile failed: ${err.message}`, { cause: err });
   }
+}
 
-  /**
-   * Queues one op's script call. Both guard families take the same keys (plus the marker set last,
-   * for per-message guards) and the same body arguments after their guard arguments.
-   */
-  private queueApply(p: ScriptPipeline, op: ApplyOp, base: string, horizon: string): void {
-    const d = op.data;
-    const k = this.keys.customer(d.customerId);
-    const marked = op.pos.marker !== undefined;
-    const guard = marked
-      ? [op.pos.marker!, op.pos.seq, base, horizon]
-      : [watermarkField(op.pos.stream), op.pos.seq, base];
-    const call = (plain: ScriptName, perMessage: ScriptName, keys: string[], body: (string | number)[]) =>
-      p[marked ? perMessage : plain](...keys, ...(marked ? [k.markers] : []), ...guard, ...body);
-    switch (d.kind) {
-      case 'purchase':
-        call(
-          'cdpApplyPurchase',
-          'cdpApplyPurchaseMarked',
-          [k.aggregate, k.productLines],
-          [d.totalCents, d.purchaseDate, ...d.items.map((i) => i.productId)],
-        );
-        break;
-      case 'service_interaction':
-        call(
-          'cdpApplyInteraction',
-          'cdpApplyInteractionMarked',
-          [k.aggregate],
-          [d.satisfactionScore === null ? '' : d.satisfactionScore, d.resolutionStatus === 'Resolved' ? '1' : '0'],
-        );
-        break;
-      case 'campaign_response':
-        call(
-          'cdpApplyResponse',
-          'cdpApplyResponseMarked',
-          [k.aggregate, k.campaigns],
-          [d.campaignId, d.responseType === 'Conversion' ? '1' : '0'],
-        );
-        break;
-      case 'web_session':
-        call(
-          'cdpApplySession',
-          'cdpApplySessionMarked',
-          [k.aggregate],
-          [d.pagesViewed, String(d.timeSpent), d.visitDate],
-        );
-        break;
-      case 'customer':
-        call(
-          'cdpApplyCustomer',
-          'cdpApplyCustomerMarked',
-          [k.aggregate],
-          [(op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d))],
-        );
-        break;
-    }
+/** Appends one op as the batch script reads it: kind, guard, guard key, sequence, payload count, payload. */
+function encodeOp(op: ApplyOp, out: (string | number)[]): void {
+  const d = op.data;
+  const guard = op.pos.marker !== undefined ? ['m', op.pos.marker] : ['w', watermarkField(op.pos.stream)];
+  const push = (kind: string, payload: (string | number)[]) => {
+    out.push(kind, guard[0]!, guard[1]!, op.pos.seq, payload.length);
+    for (const v of payload) out.push(v);
+  };
+  switch (d.kind) {
+    case 'purchase':
+      push('P', [d.totalCents, d.purchaseDate, ...d.items.map((i) => i.productId)]);
+      break;
+    case 'service_interaction':
+      push('I', [
+        d.satisfactionScore === null ? '' : d.satisfactionScore,
+        d.resolutionStatus === 'Resolved' ? '1' : '0',
+      ]);
+      break;
+    case 'campaign_response':
+      push('R', [d.campaignId, d.responseType === 'Conversion' ? '1' : '0']);
+      break;
+    case 'web_session':
+      push('S', [d.pagesViewed, String(d.timeSpent), d.visitDate]);
+      break;
+    case 'customer':
+      push('C', [(op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d))]);
+      break;
+    default:
+      throw new Error(`cannot apply an op of kind ${(d as { kind: unknown }).kind}`);
   }
 }
 
@@ -343,12 +344,13 @@ function parseProfile(customerId: number, reply: ReadReply): StoredProfile {
 }
 
 type StateReply = [(string | null)[], string[], number];
+type BatchReply = [number[], ...StateReply];
 
-/** Positions of the fields read-state-3.lua returns (its HMGET lists them in this order). */
+/** Positions of the fields apply-batch-4.lua returns (its HMGET lists them in this order). */
 const STATE_FIELDS = ['v', 'po', 'pv', 'pl', 'si', 'ss', 'sn', 'sr', 'rc', 'rv', 'wc', 'wp', 'wt', 'wl', 'p'] as const;
 const F = Object.fromEntries(STATE_FIELDS.map((f, i) => [f, i])) as Record<(typeof STATE_FIELDS)[number], number>;
 
-/** The state from read-state-3.lua's reply: the same fields as parseProfile reads, by position. */
+/** The state from apply-batch-4.lua's reply: the same fields as parseProfile reads, by position. */
 function parseState(customerId: number, reply: StateReply): ProfileState {
   const [a, productFlat, campaigns] = reply;
   const s = emptyProfileState(customerId);

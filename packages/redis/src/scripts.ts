@@ -6,19 +6,8 @@ import type { Redis } from 'ioredis';
 const LUA_DIR = path.resolve(__dirname, '../lua');
 
 export const SCRIPTS = {
-  cdpApplyPurchase: { file: 'apply-purchase-2.lua', keys: 2 },
-  cdpApplyInteraction: { file: 'apply-interaction-1.lua', keys: 1 },
-  cdpApplyResponse: { file: 'apply-response-2.lua', keys: 2 },
-  cdpApplySession: { file: 'apply-session-1.lua', keys: 1 },
-  cdpApplyCustomer: { file: 'apply-customer-1.lua', keys: 1 },
-  // The same applies guarded per message id instead of per-stream watermark (Pub/Sub).
-  cdpApplyPurchaseMarked: { file: 'apply-purchase-marked-3.lua', keys: 3 },
-  cdpApplyInteractionMarked: { file: 'apply-interaction-marked-2.lua', keys: 2 },
-  cdpApplyResponseMarked: { file: 'apply-response-marked-3.lua', keys: 3 },
-  cdpApplySessionMarked: { file: 'apply-session-marked-2.lua', keys: 2 },
-  cdpApplyCustomerMarked: { file: 'apply-customer-marked-2.lua', keys: 2 },
+  cdpApplyBatch: { file: 'apply-batch-4.lua', keys: 4 },
   cdpReadProfile: { file: 'read-profile-3.lua', keys: 3 },
-  cdpReadState: { file: 'read-state-3.lua', keys: 3 },
   cdpLoadProfile: { file: 'load-profile-3.lua', keys: 3 },
   cdpPublishEpoch: { file: 'publish-epoch-2.lua', keys: 2 },
 } as const;

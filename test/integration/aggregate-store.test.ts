@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import type { CustomerRecord, Fact } from '@cdp360/domain';
+import {
+  AggregateStore,
+  ALREADY_APPLIED,
+  APPLIED,
+  type ApplyOp,
+  createRedis,
+  RECORD_OUTRANKED,
+  RedisKeys,
+} from '@cdp360/redis';
+import type { Redis } from 'ioredis';
+import { serviceUrls } from '../helpers/services';
+
+/** The store's one-call-per-customer apply against a real Redis: outcomes in op order, guards, reads. */
+
+const EPOCH = 3;
+
+const purchase = (customerId: number, totalCents: number, date: string, products: number[]): Fact => ({
+  kind: 'purchase',
+  transactionId: `T-${customerId}-${totalCents}`,
+  customerId,
+  purchaseDate: date,
+  totalCents,
+  items: products.map((productId) => ({ productId, quantity: 1, amountCents: null })),
+});
+const session = (customerId: number, pages: number, date: string): Fact => ({
+  kind: 'web_session',
+  sessionId: `S-${customerId}-${pages}`,
+  customerId,
+  visitDate: date,
+  pagesViewed: pages,
+  timeSpent: 1.5,
+});
+const record = (customerId: number, firstName: string): CustomerRecord => ({
+  kind: 'customer',
+  customerId,
+  firstName,
+  lastName: 'L',
+  email: null,
+  phoneNumber: null,
+  dateOfBirth: null,
+  registrationDate: '2025-01-01',
+});
+
+describe('AggregateStore.applyAndRead', () => {
+  let redis: Redis;
+  let store: AggregateStore;
+  let keys: RedisKeys;
+  beforeAll(async () => {
+    redis = createRedis(serviceUrls().redisUrl, { connectionName: 'test-aggregate-store' });
+    keys = new RedisKeys(`t${randomBytes(4).toString('hex')}:`);
+    store = new AggregateStore(redis, keys);
+    await redis.set(keys.epoch(), String(EPOCH));
+  });
+  afterAll(async () => {
+    const found = await redis.keys(`${keys.namespace}*`);
+    if (found.length > 0) await redis.del(...found);
+    await redis.quit();
+  });
+
+  it('applies interleaved customers in op order, reports each op, and skips a redelivery', async () => {
+    const w = (offset: number) => ({ stream: 'topic/0', seq: offset });
+    const ops: ApplyOp[] = [
+      { data: purchase(1, 1000, '2026-01-02', [7, 7]), pos: w(10) },
+      { data: session(2, 4, '2026-01-05'), pos: w(11) },
+      { data: record(1, 'New'), pos: w(12), time: '2026-01-02T00:00:00.000000000Z' },
+      { data: purchase(1, 250, '2026-01-01', [8]), pos: w(13) },
+      { data: record(1, 'Old'), pos: w(14), time: '2026-01-01T00:00:00.000000000Z' },
+    ];
+    const r = await store.applyAndRead(ops, [2, 3, 1], EPOCH);
+    expect(r.epochIntact).toBe(true);
+    expect(r.outcomes).toEqual([APPLIED, APPLIED, APPLIED, APPLIED, RECORD_OUTRANKED]);
+    const [two, three, one] = r.states;
+    expect(one).toMatchObject({ customerId: 1, orders: 2, lifetimeValueCents: 1250n, lastPurchaseDate: '2026-01-02' });
+    expect(one!.record?.firstName).toBe('New');
+    expect([...one!.productLines]).toEqual([
+      [7, 2],
+      [8, 1],
+    ]);
+    expect(two).toMatchObject({ customerId: 2, sessions: 1, pagesViewedSum: 4, lastVisitDate: '2026-01-05' });
+    expect(three).toMatchObject({ customerId: 3, orders: 0, sessions: 0, record: null });
+    // Four new positions for customer 1, on top of the epoch's version base.
+    expect(one!.version).toBe((BigInt(EPOCH) << 32n) + 4n);
+
+    const again = await store.applyAndRead(ops, [1, 2], EPOCH);
+    expect(again.outcomes).toEqual(ops.map(() => ALREADY_APPLIED));
+    expect(again.states).toEqual([one, two]);
+  });
+
+  it('guards per message where ops carry a marker, and reports a lost epoch', async () => {
+    const m = (id: string) => ({ stream: 'pubsub:topic', seq: Date.now() * 1000, marker: id });
+    const ops: ApplyOp[] = [
+      { data: session(5, 2, '2026-02-01'), pos: m('a') },
+      { data: session(5, 3, '2026-02-02'), pos: m('b') },
+      { data: session(5, 2, '2026-02-01'), pos: m('a') },
+    ];
+    const r = await store.applyAndRead(ops, [5], EPOCH);
+    expect(r.outcomes).toEqual([APPLIED, APPLIED, ALREADY_APPLIED]);
+    expect(r.states[0]).toMatchObject({ sessions: 2, pagesViewedSum: 5, timeSpentSum: 3 });
+
+    await redis.del(keys.epoch());
+    const lost = await store.applyAndRead([], [5], EPOCH);
+    expect(lost.epochIntact).toBe(false);
+    await redis.set(keys.epoch(), String(EPOCH));
+  });
+
+  it('refuses an op of unknown kind, and the script checks every op before writing anything', async () => {
+    const bad = { data: { ...session(6, 1, '2026-03-01'), kind: 'nonsense' }, pos: { stream: 'topic/0', seq: 1 } };
+    await expect(store.applyAndRead([bad as unknown as ApplyOp], [6], EPOCH)).rejects.toThrow(/kind nonsense/);
+
+    const k = keys.customer(6);
+    const call = (redis as unknown as { cdpApplyBatch(...a: (string | number)[]): Promise<unknown> }).cdpApplyBatch;
+    const valid = ['S', 'w', 'o:topic/0', 1, 3, 2, '1.5', '2026-03-01'];
+    await expect(
+      call.call(
+        redis,
+        k.aggregate,
+        k.productLines,
+        k.campaigns,
+        k.markers,
+        '0',
+        '',
+        ...valid,
+        'X',
+        'w',
+        'o:topic/0',
+        2,
+        0,
+      ),
+    ).rejects.toThrow(/unknown op kind X/);
+    expect(await redis.exists(k.aggregate)).toBe(0);
+    expect(await call.call(redis, k.aggregate, k.productLines, k.campaigns, k.markers, '0', '', ...valid)).toEqual([
+      [1],
+      ['1', null, null, null, null, null, null, null, null, null, '1', '2', '1.5', '2026-03-01', null],
+      [],
+      0,
+    ]);
+  });
+});
