@@ -24,3 +24,25 @@ export function wireEvent(
     }),
   };
 }
+
+/** A customer record for customer `id` with test names and the given dates (overridable fields). */
+export function customerEvent(
+  id: number,
+  fields: { date_of_birth?: string | null; registration_date?: string } & Record<string, unknown> = {},
+  options: { id?: string; time?: string } = {},
+): WireMessage {
+  return wireEvent(
+    'customer',
+    {
+      customer_id: id,
+      first_name: `First${id}`,
+      last_name: 'Tester',
+      email: `c${id}@example.com`,
+      phone_number: null,
+      date_of_birth: '1990-01-01',
+      registration_date: '2024-01-01',
+      ...fields,
+    },
+    options,
+  );
+}

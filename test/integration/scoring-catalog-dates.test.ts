@@ -1,21 +1,13 @@
 import { addDays, churnRiskScore, daysBetween } from '@cdp360/domain';
 import { upsertProducts } from '@cdp360/postgres';
-import { wireEvent } from '../helpers/events';
+import { customerEvent, wireEvent } from '../helpers/events';
 import { changedColumns, customer360Snapshot, scoreOnceCli } from '../helpers/scoring';
 import { createScenario, produceWire, type Scenario, streamVersusBatch, updaterInProcess } from '../helpers/updater';
 
 const AS_OF = '2026-07-01';
 
 const customer = (id: number, dateOfBirth: string) =>
-  wireEvent('customer', {
-    customer_id: id,
-    first_name: `First${id}`,
-    last_name: 'Tester',
-    email: `c${id}@example.com`,
-    phone_number: null,
-    date_of_birth: dateOfBirth,
-    registration_date: '2024-02-29',
-  });
+  customerEvent(id, { date_of_birth: dateOfBirth, registration_date: '2024-02-29' });
 
 let tx = 0;
 const purchase = (id: number, date: string, products: number[]) =>

@@ -1,5 +1,5 @@
 import type { WireMessage } from '@cdp360/generator';
-import { wireEvent } from '../helpers/events';
+import { customerEvent, wireEvent } from '../helpers/events';
 import { rowsOffTheirCutPoints, scoreOnceCli } from '../helpers/scoring';
 import {
   createScenario,
@@ -12,16 +12,7 @@ import {
 
 const AS_OF = '2026-07-01';
 
-const customer = (id: number) =>
-  wireEvent('customer', {
-    customer_id: id,
-    first_name: `First${id}`,
-    last_name: 'Tester',
-    email: `c${id}@example.com`,
-    phone_number: null,
-    date_of_birth: '1990-02-28',
-    registration_date: '2025-03-01',
-  });
+const customer = (id: number) => customerEvent(id, { date_of_birth: '1990-02-28', registration_date: '2025-03-01' });
 
 let tx = 0;
 const purchase = (id: number, amount: string, date = '2026-05-01') =>

@@ -1,6 +1,6 @@
 import { addDays, topicNames } from '@cdp360/domain';
 import { upsertProducts } from '@cdp360/postgres';
-import { wireEvent } from '../helpers/events';
+import { customerEvent, wireEvent } from '../helpers/events';
 import { consumeTopics } from '../helpers/kafka';
 import { scoreOnceCli } from '../helpers/scoring';
 import { createScenario, produceWire, type Scenario, streamVersusBatch, updaterInProcess } from '../helpers/updater';
@@ -25,16 +25,7 @@ interface TriggerEvent {
   };
 }
 
-const customer = (id: number) =>
-  wireEvent('customer', {
-    customer_id: id,
-    first_name: `First${id}`,
-    last_name: 'Tester',
-    email: `c${id}@example.com`,
-    phone_number: null,
-    date_of_birth: '1990-03-03',
-    registration_date: '2024-01-01',
-  });
+const customer = (id: number) => customerEvent(id, { date_of_birth: '1990-03-03' });
 
 const purchase = (id: string, customerId: number, date: string, amount: string, productId: number) =>
   wireEvent('purchase', {
