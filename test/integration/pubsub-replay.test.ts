@@ -6,6 +6,7 @@ import { EARLIEST_MARGIN_MS } from '@cdp360/updater';
 import type { Redis } from 'ioredis';
 import { runCdp, spawnCdp } from '../helpers/cdp-process';
 import { wireEvent } from '../helpers/events';
+import { expectCountsMatchManifest } from '../helpers/manifest';
 import {
   createPubSubScenario,
   describePubSub,
@@ -82,17 +83,7 @@ describePubSub('cdp replay and cdp generate on Pub/Sub', () => {
     expect(first.reason).toBe('idle');
     // Everything cdp generate published arrived once, keyed right: applied, duplicate or dead-lettered
     // exactly as the generator's manifest says.
-    const counters = first.counters.toJSON();
-    for (const t of INPUT_TOPICS) {
-      const expected = manifest.topics[t.topic]!;
-      const got = counters[s.prefix + t.topic] ?? { applied: 0, duplicate: 0, deadLettered: 0 };
-      expect({ topic: t.topic, ...got }).toEqual({
-        topic: t.topic,
-        applied: expected.validFirst,
-        duplicate: expected.duplicates,
-        deadLettered: expected.invalid,
-      });
-    }
+    expectCountsMatchManifest(first.counters, manifest, s.prefix);
     const diff = await streamVersusBatch(s.db.pool, s.asOf);
     expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
     expect(diff.rowsCompared).toBeGreaterThan(280);

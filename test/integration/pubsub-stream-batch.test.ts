@@ -1,9 +1,10 @@
-import { INPUT_TOPICS, topicNames } from '@cdp360/domain';
+import { topicNames } from '@cdp360/domain';
 import { EXPECT_INVALID_HEADER } from '@cdp360/generator';
 import { DEAD_LETTER_ATTRIBUTES } from '@cdp360/pubsub';
 import { RedisKeys } from '@cdp360/redis';
 import { seekSubscriptionsToSnapshots, snapshotSubscriptions } from '@cdp360/updater';
 import { Redis } from 'ioredis';
+import { expectCountsMatchManifest } from '../helpers/manifest';
 import {
   createPubSubScenario,
   describePubSub,
@@ -43,17 +44,7 @@ describePubSub('updater on Pub/Sub: stream = batch', () => {
     expect(summary.units).toBeGreaterThan(5);
 
     // Nothing lost: every published message is applied, a duplicate, or dead-lettered.
-    const counters = summary.counters.toJSON();
-    for (const t of INPUT_TOPICS) {
-      const expected = manifest.topics[t.topic]!;
-      const got = counters[s.prefix + t.topic] ?? { applied: 0, duplicate: 0, deadLettered: 0 };
-      expect({ topic: t.topic, ...got }).toEqual({
-        topic: t.topic,
-        applied: expected.validFirst,
-        duplicate: expected.duplicates,
-        deadLettered: expected.invalid,
-      });
-    }
+    expectCountsMatchManifest(summary.counters, manifest, s.prefix);
 
     // Every reject is on the dead-letter topic: data, ordering key and attributes as published, plus
     // where it came from and why.

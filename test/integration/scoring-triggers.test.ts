@@ -3,6 +3,7 @@ import { upsertProducts } from '@cdp360/postgres';
 import { customerEvent, wireEvent } from '../helpers/events';
 import { consumeTopics } from '../helpers/kafka';
 import { scoreOnceCli } from '../helpers/scoring';
+import type { TriggerEvent } from '../helpers/trigger-script';
 import { createScenario, produceWire, type Scenario, streamVersusBatch, updaterInProcess } from '../helpers/updater';
 
 /**
@@ -12,18 +13,6 @@ import { createScenario, produceWire, type Scenario, streamVersusBatch, updaterI
 
 const AS_OF = '2026-06-01';
 const LATER = addDays(AS_OF, 31); // 2026-07-02
-
-interface TriggerEvent {
-  id: string;
-  data: {
-    customer_id: number;
-    rule: string;
-    idempotency_key: string;
-    profile_version: string;
-    old_value: unknown;
-    new_value: unknown;
-  };
-}
 
 const customer = (id: number) => customerEvent(id, { date_of_birth: '1990-03-03' });
 

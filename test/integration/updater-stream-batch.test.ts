@@ -1,7 +1,8 @@
-import { INPUT_TOPICS, topicNames } from '@cdp360/domain';
+import { topicNames } from '@cdp360/domain';
 import { EXPECT_INVALID_HEADER } from '@cdp360/generator';
 import { DEAD_LETTER_HEADERS } from '@cdp360/kafka';
 import { consumeTopics, headerText } from '../helpers/kafka';
+import { expectCountsMatchManifest } from '../helpers/manifest';
 import {
   createScenario,
   produceGenerated,
@@ -33,17 +34,7 @@ describe('updater on Kafka: stream = batch', () => {
     expect(summary.units).toBeGreaterThan(10);
 
     // Nothing lost: every produced message is applied, a duplicate, or dead-lettered.
-    const counters = summary.counters.toJSON();
-    for (const t of INPUT_TOPICS) {
-      const expected = manifest.topics[t.topic]!;
-      const got = counters[s.prefix + t.topic] ?? { applied: 0, duplicate: 0, deadLettered: 0 };
-      expect({ topic: t.topic, ...got }).toEqual({
-        topic: t.topic,
-        applied: expected.validFirst,
-        duplicate: expected.duplicates,
-        deadLettered: expected.invalid,
-      });
-    }
+    expectCountsMatchManifest(summary.counters, manifest, s.prefix);
 
     // Every reject is on the dead-letter topic: original key, value and headers byte for byte, plus
     // where it came from and why.

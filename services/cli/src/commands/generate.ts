@@ -95,12 +95,7 @@ async function publishToPubSub(
       }
       onBatch(batch.length);
     };
-    let inFlight: Promise<void> = Promise.resolve();
-    for (const batch of gen) {
-      await inFlight;
-      inFlight = send(batch);
-    }
-    await inFlight;
+    await sendOverlapped(gen, send);
   } finally {
     await pubsub.close();
   }
@@ -143,15 +138,20 @@ async function produceToKafka(
       );
       onBatch(batch.length);
     };
-    let inFlight: Promise<void> = Promise.resolve();
-    for (const batch of gen) {
-      await inFlight;
-      inFlight = send(batch);
-    }
-    await inFlight;
+    await sendOverlapped(gen, send);
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Sends each generated batch while the next one is generated: at most two batches in memory. */
+async function sendOverlapped(gen: EventGenerator, send: (batch: WireMessage[]) => Promise<void>): Promise<void> {
+  let inFlight: Promise<void> = Promise.resolve();
+  for (const batch of gen) {
+    await inFlight;
+    inFlight = send(batch);
+  }
+  await inFlight;
 }
 
 function summary(m: Manifest, destination: string, seconds: number): string {

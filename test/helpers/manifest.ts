@@ -1,0 +1,21 @@
+import { INPUT_TOPICS } from '@cdp360/domain';
+import type { Manifest } from '@cdp360/generator';
+import type { Counters } from '@cdp360/updater';
+
+/**
+ * Nothing lost, nothing counted twice: per input topic, the updater's applied / duplicate /
+ * dead-lettered counts are exactly the generator manifest's valid-first / duplicates / invalid.
+ */
+export function expectCountsMatchManifest(counters: Counters, manifest: Manifest, prefix: string): void {
+  const byTopic = counters.toJSON();
+  for (const t of INPUT_TOPICS) {
+    const expected = manifest.topics[t.topic]!;
+    const got = byTopic[prefix + t.topic] ?? { applied: 0, duplicate: 0, deadLettered: 0 };
+    expect({ topic: t.topic, ...got }).toEqual({
+      topic: t.topic,
+      applied: expected.validFirst,
+      duplicate: expected.duplicates,
+      deadLettered: expected.invalid,
+    });
+  }
+}
