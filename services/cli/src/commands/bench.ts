@@ -28,6 +28,7 @@ interface BenchOpts {
   facts: number;
   write: boolean;
   maxBytesPerPartition?: number;
+  maxUnitMessages?: number;
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -39,6 +40,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--seed <n>', 'generator seed', positiveInt, 360)
     .option('--cpu-prof', 'drain: profile the updater phase and summarise the top self-time costs')
     .option('--max-bytes-per-partition <bytes>', 'drain: the updater consumer fetch size per partition', positiveInt)
+    .option('--max-unit-messages <n>', "drain: the updater's unit of work size (its default when absent)", positiveInt)
     .option('--rates <list>', 'freshness: produce rates in events/s', rates, [1000, 5000, 10_000])
     .option('--duration <seconds>', 'freshness: seconds per rate (>= 60 for a reportable number)', positiveInt, 60)
     .option('--customers <list>', 'score: customer counts', sizes, [100_000, 1_000_000])
@@ -55,6 +57,7 @@ export function registerBenchCommand(program: Command): void {
             seed: opts.seed,
             cpuProfile: opts.cpuProf,
             maxBytesPerPartition: opts.maxBytesPerPartition,
+            maxUnitMessages: opts.maxUnitMessages,
           }),
         freshness: () => runFreshness({ rates: opts.rates, durationSeconds: opts.duration, seed: opts.seed }),
         score: () => runScore({ customers: opts.customers }),
