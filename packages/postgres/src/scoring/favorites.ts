@@ -18,6 +18,19 @@ const AFFECTED = {
 };
 
 /**
+ * The batch recompute's rule for favourites (batch-customer-360.sql), in the parts the sweep shares
+ * with it: line items per (category, brand) of products in the catalog, and the pair with the most,
+ * ties to the smallest in byte order. favorites.test.ts checks the batch still says the same.
+ */
+export const FAVOURITE_SQL = {
+  pairCountColumns: 'SELECT t.customer_id, p.category, p.brand, count(*) AS line_items',
+  pairCountGroups: 'GROUP BY t.customer_id, p.category, p.brand',
+  favourites: `SELECT DISTINCT ON (customer_id) customer_id, category, brand
+  FROM pair_counts
+  ORDER BY customer_id, line_items DESC, category COLLATE "C", brand COLLATE "C"`,
+} as const;
+
+/**
  * pair_counts and favourites are the batch recompute's (batch-customer-360.sql): line items per
  * (category, brand) of products in the current catalog; the pair with the most, ties to the smallest
  * in byte order. The update is guarded by total_orders: a row the updater rewrote meanwhile from a
@@ -30,17 +43,15 @@ function sweepSql(affected: string, scope: string, capture: CaptureSql | null = 
 ),
 ${affected},
 pair_counts AS (
-  SELECT t.customer_id, p.category, p.brand, count(*) AS line_items
+  ${FAVOURITE_SQL.pairCountColumns}
   FROM affected a
   JOIN purchase_transactions t ON t.customer_id = a.customer_id
   JOIN purchase_items i ON i.transaction_id = t.transaction_id
   JOIN product_catalog p ON p.product_id = i.product_id
-  GROUP BY t.customer_id, p.category, p.brand
+  ${FAVOURITE_SQL.pairCountGroups}
 ),
 favourites AS (
-  SELECT DISTINCT ON (customer_id) customer_id, category, brand
-  FROM pair_counts
-  ORDER BY customer_id, line_items DESC, category COLLATE "C", brand COLLATE "C"
+  ${FAVOURITE_SQL.favourites}
 ),
 target AS (
   SELECT
