@@ -1,5 +1,6 @@
 import type { SourceMessage } from '@cdp360/updater';
-import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
+import { runCdp, sleep } from '../helpers/cdp-process';
+import { countRows, killUpdaterRepeatedly, seededRandom, updaterArgs } from '../helpers/crash';
 import {
   createPubSubScenario,
   describePubSub,
@@ -76,46 +77,19 @@ describePubSub('updater on Pub/Sub: forced redelivery', () => {
       invalidRate: 0.015,
       seed: 77,
     });
-    const args = [
-      'updater',
-      '--until-idle',
-      '--redis-namespace',
-      s.redisNamespace,
-      '--stats-interval',
-      '0',
-      '--max-unit-messages',
-      '300',
-      '--ack-deadline',
-      String(TEST_ACK_DEADLINE_S),
-      '--idle-quiet',
-      String(TEST_ACK_DEADLINE_S + 5),
-    ];
-    const facts = async () =>
-      Number(
-        (
-          await s.db.pool.query(
-            'SELECT (SELECT count(*) FROM purchase_transactions) + (SELECT count(*) FROM website_behavior) AS n',
-          )
-        ).rows[0].n,
-      );
-    let kills = 0;
-    let seed = 4242;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    while (kills < 5) {
-      const before = await facts();
-      const p = spawnCdp(args, s.env);
-      const target = before + 1 + Math.floor(random() * 600);
-      const deadline = Date.now() + 60_000;
-      while ((await facts()) < target && p.child.exitCode === null && Date.now() < deadline) await sleep(20);
-      const stillRunning = p.child.exitCode === null;
-      p.child.kill('SIGKILL');
-      await p.exited;
-      if (!stillRunning) break;
-      kills++;
-    }
+    const args = updaterArgs({
+      redisNamespace: s.redisNamespace,
+      kafkaFetchBytes: null,
+      extra: ['--ack-deadline', String(TEST_ACK_DEADLINE_S), '--idle-quiet', String(TEST_ACK_DEADLINE_S + 5)],
+    });
+    const random = seededRandom(4242);
+    const kills = await killUpdaterRepeatedly({
+      args,
+      env: s.env,
+      count: () => countRows(s.db.pool, ['purchase_transactions', 'website_behavior']),
+      nextStep: () => 1 + Math.floor(random() * 600),
+      maxKills: 5,
+    });
     expect(kills).toBeGreaterThanOrEqual(3);
     // The emulator hands a killed consumer's leased messages back well after their ack deadline
     // (observed: 15-25 s with a 10 s deadline), so the final run waits longer than that before idle.

@@ -1,4 +1,5 @@
 import { sleep, spawnCdp } from '../helpers/cdp-process';
+import { updaterArgs } from '../helpers/crash';
 import { type PrivateRedis, startPrivateRedis } from '../helpers/redis-server';
 import { createScenario, produceGenerated, type Scenario, streamVersusBatch } from '../helpers/updater';
 
@@ -31,19 +32,7 @@ describe('Redis loss during a run', () => {
       seed,
     });
     const before = await factCount();
-    const p = spawnCdp(
-      [
-        'updater',
-        '--until-idle',
-        '--stats-interval',
-        '0',
-        '--max-unit-messages',
-        '300',
-        '--max-bytes-per-partition',
-        '32768',
-      ],
-      s.env,
-    );
+    const p = spawnCdp(updaterArgs(), s.env);
     const deadline = Date.now() + 120_000;
     while ((await factCount()) < before + 2000 && p.child.exitCode === null && Date.now() < deadline) await sleep(20);
     if (p.child.exitCode === null && Date.now() >= deadline) throw new Error(`no progress:\n${p.output()}`);

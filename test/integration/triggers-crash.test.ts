@@ -1,5 +1,6 @@
 import { topicNames } from '@cdp360/domain';
-import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
+import { runCdp } from '../helpers/cdp-process';
+import { countRows, killUpdaterRepeatedly, updaterArgs } from '../helpers/crash';
 import { wireEvent } from '../helpers/events';
 import { consumeTopics } from '../helpers/kafka';
 import { createScenario, produceGenerated, produceWire, type Scenario } from '../helpers/updater';
@@ -48,29 +49,15 @@ describe('triggers across crashes', () => {
       }
     }
     await produceWire(s, big);
-    const args = [
-      'updater',
-      '--until-idle',
-      '--stats-interval',
-      '0',
-      '--max-unit-messages',
-      '300',
-      '--max-bytes-per-partition',
-      '32768',
-    ];
-    const count = async () =>
-      Number((await s.db.pool.query('SELECT count(*) AS n FROM purchase_transactions')).rows[0].n);
-    let kills = 0;
-    for (const step of [900, 800, 700]) {
-      const before = await count();
-      const p = spawnCdp(args, s.env);
-      while ((await count()) < before + step && p.child.exitCode === null) await sleep(20);
-      const running = p.child.exitCode === null;
-      p.child.kill('SIGKILL');
-      await p.exited;
-      if (!running) break;
-      kills++;
-    }
+    const args = updaterArgs();
+    const steps = [900, 800, 700];
+    const kills = await killUpdaterRepeatedly({
+      args,
+      env: s.env,
+      count: () => countRows(s.db.pool, ['purchase_transactions']),
+      nextStep: () => steps.shift()!,
+      maxKills: 3,
+    });
     expect(kills).toBeGreaterThanOrEqual(2);
     await runCdp(args, s.env);
     const queued = await s.db.pool.query('SELECT count(*)::int AS n FROM profile_trigger_outbox');

@@ -1,5 +1,6 @@
 import { INPUT_TOPICS } from '@cdp360/domain';
-import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
+import { runCdp } from '../helpers/cdp-process';
+import { countRows, killUpdaterRepeatedly, seededRandom, updaterArgs } from '../helpers/crash';
 import { createScenario, produceGenerated, type Scenario, streamVersusBatch } from '../helpers/updater';
 
 /**
@@ -26,45 +27,16 @@ describe('updater crash safety', () => {
       invalidRate: 0.015,
       seed: 99,
     });
-    const args = [
-      'updater',
-      '--until-idle',
-      '--redis-namespace',
-      s.redisNamespace,
-      '--stats-interval',
-      '0',
-      '--max-unit-messages',
-      '300',
-      '--max-bytes-per-partition',
-      '32768',
-    ];
-    const factCount = async () =>
-      Number(
-        (
-          await s.db.pool.query(
-            `SELECT (SELECT count(*) FROM purchase_transactions) + (SELECT count(*) FROM website_behavior) AS n`,
-          )
-        ).rows[0].n,
-      );
-    let kills = 0;
-    let seed = 12345;
-    const random = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
-    while (kills < 10) {
-      const before = await factCount();
-      const p = spawnCdp(args, s.env);
-      // Let this process record a random number of facts (up to ~1,200), then kill it.
-      const target = before + 1 + Math.floor(random() * 1200);
-      const deadline = Date.now() + 60_000;
-      while ((await factCount()) < target && p.child.exitCode === null && Date.now() < deadline) await sleep(20);
-      const stillRunning = p.child.exitCode === null;
-      p.child.kill('SIGKILL');
-      await p.exited;
-      if (!stillRunning) break; // it finished before the kill: nothing left to interrupt
-      kills++;
-    }
+    const args = updaterArgs({ redisNamespace: s.redisNamespace });
+    // Each process records a random number of facts (up to ~1,200), then is killed.
+    const random = seededRandom(12345);
+    const kills = await killUpdaterRepeatedly({
+      args,
+      env: s.env,
+      count: () => countRows(s.db.pool, ['purchase_transactions', 'website_behavior']),
+      nextStep: () => 1 + Math.floor(random() * 1200),
+      maxKills: 10,
+    });
     expect(kills).toBeGreaterThanOrEqual(3);
     await runCdp(args, s.env);
 

@@ -1,4 +1,5 @@
 import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
+import { updaterArgs } from '../helpers/crash';
 import { createScenario, produceGenerated, type Scenario, streamVersusBatch } from '../helpers/updater';
 
 /** Several updater processes in one consumer group, with a rebalance while they run. */
@@ -20,18 +21,7 @@ describe('updater scale-out', () => {
       invalidRate: 0.015,
       seed: 4242,
     });
-    const args = [
-      'updater',
-      '--until-idle',
-      '--redis-namespace',
-      s.redisNamespace,
-      '--stats-interval',
-      '0',
-      '--max-unit-messages',
-      '300',
-      '--max-bytes-per-partition',
-      '32768',
-    ];
+    const args = updaterArgs({ redisNamespace: s.redisNamespace });
     const a = spawnCdp(args, s.env);
     const b = spawnCdp(args, s.env);
     // Join a third member once consumption is under way: the group rebalances while units run.

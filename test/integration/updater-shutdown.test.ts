@@ -1,4 +1,5 @@
 import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
+import { updaterArgs } from '../helpers/crash';
 import { createScenario, produceGenerated, type Scenario, streamVersusBatch } from '../helpers/updater';
 
 describe('updater graceful shutdown', () => {
@@ -18,15 +19,7 @@ describe('updater graceful shutdown', () => {
       invalidRate: 0.01,
       seed: 77,
     });
-    const args = [
-      'updater',
-      '--stats-interval',
-      '0',
-      '--max-unit-messages',
-      '300',
-      '--max-bytes-per-partition',
-      '32768',
-    ];
+    const args = updaterArgs({ untilIdle: false });
     const p = spawnCdp(args, s.env);
     const count = async () => Number((await s.db.pool.query('SELECT count(*) AS n FROM website_behavior')).rows[0].n);
     while ((await count()) < 1500 && p.child.exitCode === null) await sleep(20);
