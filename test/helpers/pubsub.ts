@@ -1,16 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import { type GeneratorOptions, generateEvents, type Manifest, type WireMessage } from '@cdp360/generator';
 import { createPubSub, ensureTopology, orderedTopic, publishChunked } from '@cdp360/pubsub';
 import { runUpdater, type UpdaterOptions, type UpdaterSummary } from '@cdp360/updater';
 import type { Message, PubSub } from '@google-cloud/pubsub';
-import { createTestDatabase } from './database';
 import { pubsubEmulatorAvailable, pubsubUnavailableReason } from './services';
-import { quietLogger, type Scenario } from './updater';
+import { quietLogger, type Scenario, scenarioBase } from './updater';
 
 /**
  * `describe` for Pub/Sub suites: without an emulator the suite is skipped LOUDLY, with the reason in
@@ -85,22 +82,8 @@ export async function createPubSubScenario(
 ): Promise<PubSubScenario> {
   if (openScenarios === 0) restartLeakyEmulator();
   openScenarios++;
-  const id = randomBytes(4).toString('hex');
-  const prefix = `t${id}.`;
-  const group = `cdp-test-${id}`;
-  const redisNamespace = `t${id}:`;
-  const asOf = options.asOf ?? '2026-07-01';
-  const db = await createTestDatabase();
-  const env = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    CDP_TRANSPORT: 'pubsub',
-    CDP_TOPIC_PREFIX: prefix,
-    CDP_GROUP_ID: group,
-    CDP_AS_OF: asOf,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-  };
-  const config = loadConfig(env);
+  const base = await scenarioBase(options.asOf, { CDP_TRANSPORT: 'pubsub' });
+  const { id, prefix, group, config, db } = base;
   const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
   const names = topicNames(prefix);
   await ensureTopology(pubsub, {
@@ -115,13 +98,7 @@ export async function createPubSubScenario(
   const deadLetterReader = `reader-${id}.${names.deadLetter}`;
   await pubsub.topic(names.deadLetter).createSubscription(deadLetterReader);
   return {
-    db,
-    prefix,
-    group,
-    redisNamespace,
-    config,
-    asOf,
-    env,
+    ...base,
     pubsub,
     deadLetterReader,
     published: new Map(),

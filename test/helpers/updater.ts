@@ -25,12 +25,16 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-export async function createScenario(options: { partitions?: number; asOf?: string } = {}): Promise<Scenario> {
+/** What every scenario has, whatever the transport: ids, a database of its own, the child environment. */
+export type ScenarioBase = Pick<Scenario, 'db' | 'prefix' | 'group' | 'redisNamespace' | 'config' | 'asOf' | 'env'> & {
+  id: string;
+};
+
+/** A random id, a fresh migrated database, and the environment (and config) a `cdp` child runs with. */
+export async function scenarioBase(asOf = '2026-07-01', extraEnv: Record<string, string> = {}): Promise<ScenarioBase> {
   const id = randomBytes(4).toString('hex');
   const prefix = `t${id}.`;
   const group = `cdp-test-${id}`;
-  const redisNamespace = `t${id}:`;
-  const asOf = options.asOf ?? '2026-07-01';
   const db = await createTestDatabase();
   const env = {
     ...process.env,
@@ -39,8 +43,24 @@ export async function createScenario(options: { partitions?: number; asOf?: stri
     CDP_GROUP_ID: group,
     CDP_AS_OF: asOf,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...extraEnv,
   };
-  const config = loadConfig(env);
+  return { id, db, prefix, group, redisNamespace: `t${id}:`, config: loadConfig(env), asOf, env };
+}
+
+export async function createScenario(
+  options: {
+    partitions?: number;
+    asOf?: string;
+    /** Consumer session timeout of child updaters, ms (short: a killed member's partitions move fast). */
+    sessionTimeoutMs?: number;
+  } = {},
+): Promise<Scenario> {
+  const base = await scenarioBase(
+    options.asOf,
+    options.sessionTimeoutMs ? { CDP_KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs) } : {},
+  );
+  const { id, prefix, group, config, db } = base;
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${id}`, logger: quietLogger() });
   const admin = kafka.admin();
   await admin.connect();
@@ -50,14 +70,8 @@ export async function createScenario(options: { partitions?: number; asOf?: stri
     await admin.disconnect();
   }
   return {
-    db,
-    prefix,
-    group,
-    redisNamespace,
-    config,
+    ...base,
     kafka,
-    asOf,
-    env,
     close: async () => {
       const admin = kafka.admin();
       await admin.connect();

@@ -18,8 +18,7 @@ interface TriggerEvent {
 describe('triggers across crashes', () => {
   let s: Scenario;
   beforeAll(async () => {
-    s = await createScenario({ partitions: 3 });
-    s.env.CDP_KAFKA_SESSION_TIMEOUT_MS = '6000';
+    s = await createScenario({ partitions: 3, sessionTimeoutMs: 6000 });
   });
   afterAll(async () => {
     await s?.close();

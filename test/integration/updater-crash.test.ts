@@ -11,9 +11,7 @@ import { createScenario, produceGenerated, type Scenario, streamVersusBatch } fr
 describe('updater crash safety', () => {
   let s: Scenario;
   beforeAll(async () => {
-    s = await createScenario({ partitions: 3 });
-    // A short session lets a restarted member take over a killed member's partitions quickly.
-    s.env.CDP_KAFKA_SESSION_TIMEOUT_MS = '6000';
+    s = await createScenario({ partitions: 3, sessionTimeoutMs: 6000 });
   });
   afterAll(async () => {
     await s?.close();

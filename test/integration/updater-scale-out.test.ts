@@ -6,8 +6,7 @@ import { createScenario, produceGenerated, type Scenario, streamVersusBatch } fr
 describe('updater scale-out', () => {
   let s: Scenario;
   beforeAll(async () => {
-    s = await createScenario({ partitions: 3 });
-    s.env.CDP_KAFKA_SESSION_TIMEOUT_MS = '6000';
+    s = await createScenario({ partitions: 3, sessionTimeoutMs: 6000 });
   });
   afterAll(async () => {
     await s?.close();
