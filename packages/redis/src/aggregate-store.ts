@@ -229,33 +229,37 @@ export class AggregateStore {
 /** Appends one op as the batch script reads it: kind, guard, guard key, sequence, payload count, payload. */
 function encodeOp(op: ApplyOp, out: (string | number)[]): void {
   const d = op.data;
-  const guard = op.pos.marker !== undefined ? ['m', op.pos.marker] : ['w', watermarkField(op.pos.stream)];
-  const push = (kind: string, payload: (string | number)[]) => {
-    out.push(kind, guard[0]!, guard[1]!, op.pos.seq, payload.length);
-    for (const v of payload) out.push(v);
-  };
+  const marked = op.pos.marker !== undefined;
+  const head = out.length;
+  // The payload count (head + 4) is filled in once the payload is written.
+  out.push('', marked ? 'm' : 'w', marked ? op.pos.marker! : watermarkField(op.pos.stream), op.pos.seq, 0);
   switch (d.kind) {
     case 'purchase':
-      push('P', [d.totalCents, d.purchaseDate, ...d.items.map((i) => i.productId)]);
+      out[head] = 'P';
+      out.push(d.totalCents, d.purchaseDate);
+      for (const item of d.items) out.push(item.productId);
       break;
     case 'service_interaction':
-      push('I', [
-        d.satisfactionScore === null ? '' : d.satisfactionScore,
-        d.resolutionStatus === 'Resolved' ? '1' : '0',
-      ]);
+      out[head] = 'I';
+      out.push(d.satisfactionScore === null ? '' : d.satisfactionScore, d.resolutionStatus === 'Resolved' ? '1' : '0');
       break;
     case 'campaign_response':
-      push('R', [d.campaignId, d.responseType === 'Conversion' ? '1' : '0']);
+      out[head] = 'R';
+      out.push(d.campaignId, d.responseType === 'Conversion' ? '1' : '0');
       break;
     case 'web_session':
-      push('S', [d.pagesViewed, String(d.timeSpent), d.visitDate]);
+      out[head] = 'S';
+      out.push(d.pagesViewed, String(d.timeSpent), d.visitDate);
       break;
     case 'customer':
-      push('C', [(op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d))]);
+      out[head] = 'C';
+      out.push((op as { time: string }).time, op.pos.seq, JSON.stringify(recordOf(d)));
       break;
     default:
+      out.length = head;
       throw new Error(`cannot apply an op of kind ${(d as { kind: unknown }).kind}`);
   }
+  out[head + 4] = out.length - head - 5;
 }
 
 function recordOf(c: CustomerRecord): CustomerProfileRecord {
