@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CUSTOMER_360_COLUMNS, parseDateLike } from '@cdp360/domain';
 import pg from 'pg';
+import { inTransaction, withTransaction } from './transaction';
 
 /**
  * The batch recompute: one SELECT over the source tables giving the 29 columns of customer_360 in
@@ -82,28 +83,14 @@ export async function batchIntoTable(
   checkAsOf(asOf);
   const target = quoteTable(table);
   const started = performance.now();
-  const ownClient = !isClient(db);
-  const client = ownClient ? await (db as pg.Pool).connect() : (db as pg.PoolClient);
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      if (create) await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${target} (LIKE customer_360 INCLUDING ALL)`);
-      await client.query(`LOCK TABLE ${target} IN EXCLUSIVE MODE`);
-      await client.query(`DELETE FROM ${target}`);
-      const inserted = await client.query(`INSERT INTO ${target} (${COLUMN_LIST}) ${batchCustomer360Sql}`, [asOf]);
-      await client.query('COMMIT');
-      return { table, asOf, rows: inserted.rowCount ?? 0, durationMs: Math.round(performance.now() - started) };
-    } catch (err) {
-      // A failed ROLLBACK leaves the connection unusable: destroy it rather than pool it.
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        broken = rollbackErr;
-      });
-      throw err;
-    }
-  } finally {
-    if (ownClient) client.release(broken);
-  }
+  const replace = async (client: pg.PoolClient): Promise<BatchResult> => {
+    if (create) await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${target} (LIKE customer_360 INCLUDING ALL)`);
+    await client.query(`LOCK TABLE ${target} IN EXCLUSIVE MODE`);
+    await client.query(`DELETE FROM ${target}`);
+    const inserted = await client.query(`INSERT INTO ${target} (${COLUMN_LIST}) ${batchCustomer360Sql}`, [asOf]);
+    return { table, asOf, rows: inserted.rowCount ?? 0, durationMs: Math.round(performance.now() - started) };
+  };
+  return isClient(db) ? inTransaction(db, replace) : withTransaction(db, replace);
 }
 
 export interface RunBatchOptions {

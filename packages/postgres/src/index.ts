@@ -6,5 +6,6 @@ export * from './pool';
 export * from './profile-facts';
 export * from './reconcile';
 export * from './scoring';
+export * from './transaction';
 export * from './trigger-outbox';
 export * from './updater-state';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '@cdp360/config';
 import pg from 'pg';
 import type PostgratorType from 'postgrator';
+import { inTransaction, withTransaction } from './transaction';
 
 /** schemas/sql at the repository root, the same from src/ (ts, Jest) and from dist/ (built). */
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../../schemas/sql');
@@ -53,52 +54,45 @@ function loadPostgrator(): PostgratorCtor {
  * edited, already applied file is an error.
  */
 export async function migrate(db: pg.Pool | string, options: MigrateOptions = {}): Promise<MigrateResult> {
-  const client =
-    typeof db === 'string' ? new pg.Client({ connectionString: db, application_name: 'cdp360-migrate' }) : null;
-  if (client) await client.connect();
-  const conn: pg.ClientBase = client ?? (await (db as pg.Pool).connect());
-  let broken: Error | undefined;
+  if (typeof db !== 'string') return withTransaction(db, (conn) => migrateIn(conn, options));
+  const client = new pg.Client({ connectionString: db, application_name: 'cdp360-migrate' });
+  await client.connect();
   try {
-    const { rows } = await conn.query<{ db: string }>('SELECT current_database() AS db');
-    const Postgrator = loadPostgrator();
-    const postgrator = new Postgrator({
-      migrationPattern: path.join(options.migrationsDir ?? MIGRATIONS_DIR, '*.sql'),
-      driver: 'pg',
-      database: rows[0]!.db,
-      schemaTable: SCHEMA_TABLE,
-      newline: 'LF',
-      execQuery: (query) => conn.query(query),
-      execSqlScript: async (script) => {
-        await conn.query(script);
-      },
-    });
-    postgrator.on('migration-finished', (m) =>
-      options.logger?.info({ version: m.version, migration: m.name }, 'migration applied'),
-    );
-
-    await conn.query('BEGIN');
-    try {
-      await conn.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK_KEY]);
-      const current = await postgrator.getDatabaseVersion();
-      const latest = await postgrator.getMaxVersion();
-      // Never downward: an older build migrating a database that a newer one has moved on leaves it
-      // alone (postgrator would run undo scripts to reach its own latest version). Checksums of what
-      // was applied are checked either way (postgrator.migrate checks them too).
-      let applied: PostgratorType.Migration[] = [];
-      if (latest > current) applied = await postgrator.migrate(String(latest));
-      else await postgrator.validateMigrations(current);
-      const version = await postgrator.getDatabaseVersion();
-      await conn.query('COMMIT');
-      return { applied: applied.map((m) => ({ version: m.version, name: m.name })), version };
-    } catch (err) {
-      // A failed ROLLBACK means the connection is unusable: it is destroyed below, not pooled.
-      await conn.query('ROLLBACK').catch((rollbackErr: Error) => {
-        broken = rollbackErr;
-      });
-      throw err;
-    }
+    // A one-off connection: a failed ROLLBACK needs nothing more, the connection ends here anyway.
+    return await inTransaction(client, (conn) => migrateIn(conn, options));
   } finally {
-    if (client) await client.end();
-    else (conn as pg.PoolClient).release(broken);
+    await client.end();
   }
+}
+
+/** The migration itself, inside the caller's transaction on `conn`. */
+async function migrateIn(conn: pg.ClientBase, options: MigrateOptions): Promise<MigrateResult> {
+  const { rows } = await conn.query<{ db: string }>('SELECT current_database() AS db');
+  const Postgrator = loadPostgrator();
+  const postgrator = new Postgrator({
+    migrationPattern: path.join(options.migrationsDir ?? MIGRATIONS_DIR, '*.sql'),
+    driver: 'pg',
+    database: rows[0]!.db,
+    schemaTable: SCHEMA_TABLE,
+    newline: 'LF',
+    execQuery: (query) => conn.query(query),
+    execSqlScript: async (script) => {
+      await conn.query(script);
+    },
+  });
+  postgrator.on('migration-finished', (m) =>
+    options.logger?.info({ version: m.version, migration: m.name }, 'migration applied'),
+  );
+
+  await conn.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK_KEY]);
+  const current = await postgrator.getDatabaseVersion();
+  const latest = await postgrator.getMaxVersion();
+  // Never downward: an older build migrating a database that a newer one has moved on leaves it
+  // alone (postgrator would run undo scripts to reach its own latest version). Checksums of what
+  // was applied are checked either way (postgrator.migrate checks them too).
+  let applied: PostgratorType.Migration[] = [];
+  if (latest > current) applied = await postgrator.migrate(String(latest));
+  else await postgrator.validateMigrations(current);
+  const version = await postgrator.getDatabaseVersion();
+  return { applied: applied.map((m) => ({ version: m.version, name: m.name })), version };
 }

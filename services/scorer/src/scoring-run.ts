@@ -11,6 +11,7 @@ import {
   scoreClvQuintiles,
   startScoringRun,
   sweepFavorites,
+  withTransaction,
 } from '@cdp360/postgres';
 import type pg from 'pg';
 
@@ -50,28 +51,14 @@ export interface RunScoringOptions {
 /** Sort/hash memory of a step: 1M rows of (ltv, id, scores) sort in about 100 MB. */
 const STEP_WORK_MEM = '256MB';
 
-/** Runs `fn` in a transaction on a client of its own: a step commits whole or not at all. */
-async function inTransaction<T>(db: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    try {
-      // The steps sort or hash every customer_360 row once; in memory that is several times faster
-      // than spilling to disk at the default 4 MB. Per transaction only.
-      await client.query(`SET LOCAL work_mem = '${STEP_WORK_MEM}'`);
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        broken = rollbackErr;
-      });
-      throw err;
-    }
-  } finally {
-    client.release(broken);
-  }
+/** Runs a step in a transaction on a client of its own: it commits whole or not at all. */
+function inStep<T>(db: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withTransaction(db, async (client) => {
+    // The steps sort or hash every customer_360 row once; in memory that is several times faster
+    // than spilling to disk at the default 4 MB. Per transaction only.
+    await client.query(`SET LOCAL work_mem = '${STEP_WORK_MEM}'`);
+    return fn(client);
+  });
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -101,7 +88,7 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
 
   // Each step's record commits with the step: its cut points, or the catalog revision it swept to,
   // are never visible without the scores they belong to.
-  const [clv, clvMs] = await inTransaction(db, async (c) => {
+  const [clv, clvMs] = await inStep(db, async (c) => {
     const [r, ms] = await timed(() => scoreClvQuintiles(c, runId, triggers));
     await recordClvStep(c, runId, r, ms);
     await recordTriggers(c, r.triggersQueued);
@@ -112,7 +99,7 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
     'clv quintiles scored',
   );
 
-  const [fav, favMs] = await inTransaction(db, async (c) => {
+  const [fav, favMs] = await inStep(db, async (c) => {
     const [r, ms] = await timed(async () => sweepFavorites(c, await lastFavoritesRevision(c), triggers));
     await recordFavoritesStep(c, runId, r, ms);
     await recordTriggers(c, r.triggersQueued);
@@ -133,7 +120,7 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
     'favourites swept',
   );
 
-  const [dates, datesMs] = await inTransaction(db, async (c) => {
+  const [dates, datesMs] = await inStep(db, async (c) => {
     const [r, ms] = await timed(() => refreshDateColumns(c, asOf, triggers));
     await recordDatesStep(c, runId, r, ms);
     await recordTriggers(c, r.triggersQueued);

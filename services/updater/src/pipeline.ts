@@ -30,6 +30,7 @@ import {
   upsertCustomer360Rows,
   upsertCustomers,
   upsertProducts,
+  withTransaction,
 } from '@cdp360/postgres';
 import type { AggregateStore, ApplyOp } from '@cdp360/redis';
 import type { Pool } from 'pg';
@@ -236,9 +237,7 @@ export class ProfilePipeline {
     const rows = states.map((s) => ({ row: customer360Row(s, this.catalog.lookup, asOf, clv(s)), version: s.version }));
     const rules = this.deps.triggers ? (this.deps.triggers.rules ?? DEFAULT_TRIGGER_RULES) : null;
     if (!rules) return { rows: (await upsertCustomer360(this.deps.db, rows)).length, triggers: 0 };
-    const client = await this.deps.db.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.deps.db, async (client) => {
       const old = await lockCustomer360Rows(
         client,
         rows.map((r) => r.row.customer_id),
@@ -253,14 +252,8 @@ export class ProfilePipeline {
       }));
       const raised = triggersFor(rules, changes);
       await queueTriggers(client, raised);
-      await client.query('COMMIT');
       return { rows: written.length, triggers: raised.length };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**

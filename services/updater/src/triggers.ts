@@ -6,7 +6,7 @@ import {
   profileTrigger,
   type TriggerRules,
 } from '@cdp360/domain';
-import { claimTriggers } from '@cdp360/postgres';
+import { claimTriggers, withTransaction } from '@cdp360/postgres';
 import type { Pool } from 'pg';
 
 /** Where published triggers go (a Kafka topic or a Pub/Sub topic). Resolves once they are durable. */
@@ -37,19 +37,15 @@ const CLAIM = 1000;
 export async function publishQueuedTriggers(db: Pool, sink: TriggerSink, logger: Logger): Promise<number> {
   let sent = 0;
   for (;;) {
-    const client = await db.connect();
     let claimed: ProfileTrigger[] = [];
     try {
-      await client.query('BEGIN');
-      claimed = await claimTriggers(client, CLAIM);
-      if (claimed.length > 0) await sink.publish(claimed);
-      await client.query('COMMIT');
+      await withTransaction(db, async (client) => {
+        claimed = await claimTriggers(client, CLAIM);
+        if (claimed.length > 0) await sink.publish(claimed);
+      });
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
       logger.warn({ err, triggers: claimed.length }, 'publishing triggers failed; they stay queued');
       throw err;
-    } finally {
-      client.release();
     }
     sent += claimed.length;
     if (claimed.length < CLAIM) return sent;
