@@ -38,7 +38,6 @@ export interface BatchIntoTableOptions {
 /** Thrown for an as-of date or a table name that cannot be used; nothing was written. */
 export class BatchArgumentError extends Error {
   readonly code = 'CDP_BATCH_ARGUMENT';
-  readonly retriable = false;
   constructor(message: string) {
     super(message);
     this.name = 'BatchArgumentError';

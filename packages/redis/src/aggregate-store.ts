@@ -68,6 +68,11 @@ export interface StoredProfile {
 
 export class RedisStateError extends Error {
   readonly code = 'CDP_REDIS_STATE';
+  /**
+   * Read by kafkajs, which retries: thrown inside `eachBatch`, a retriable error makes the runner
+   * fetch and process the batch again with backoff, then restart the consumer, instead of crashing it
+   * (an error marked `retriable: false` is not retried). Pub/Sub nacks the unit either way.
+   */
   readonly retriable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

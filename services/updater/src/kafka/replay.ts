@@ -17,7 +17,6 @@ export interface PartitionMove {
 
 export class ReplayRefusedError extends Error {
   readonly code = 'CDP_REPLAY_REFUSED';
-  readonly retriable = true;
   constructor(message: string) {
     super(message);
     this.name = 'ReplayRefusedError';

@@ -9,7 +9,6 @@ import { parseReplayTarget } from '../kafka/replay';
  */
 export class SeekUnsupportedError extends Error {
   readonly code = 'CDP_PUBSUB_SEEK_UNSUPPORTED';
-  readonly retriable = false;
   constructor(subscription: string, options?: { cause?: unknown }) {
     super(
       `Pub/Sub refused to seek ${subscription} to a time (UNIMPLEMENTED): the Pub/Sub emulator cannot seek a subscription with message ordering to a time. Replay with snapshots instead: take one before the run with \`cdp replay --snapshot NAME\` and go back to it with \`cdp replay --to snapshot:NAME\` (real Pub/Sub seeks to a time)`,
@@ -22,7 +21,6 @@ export class SeekUnsupportedError extends Error {
 /** A replay on Pub/Sub that cannot be done as asked; the message says why and what to do instead. */
 export class PubSubReplayError extends Error {
   readonly code = 'CDP_PUBSUB_REPLAY';
-  readonly retriable = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PubSubReplayError';
