@@ -1,1 +1,2 @@
+export { positiveInt } from './commands/arguments';
 export { buildProgram } from './program';

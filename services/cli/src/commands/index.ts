@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { registerBatchCommand } from './batch';
-import { registerBenchCommand } from './bench';
 import { registerGenerateCommand } from './generate';
 import { registerLoadCommand } from './load';
 import { registerMigrateCommand } from './migrate';
@@ -27,7 +26,6 @@ export function registerCommands(program: Command): void {
   registerReplayCommand(program);
   registerRebuildCommand(program);
   registerSchemasCommand(program);
-  registerBenchCommand(program);
   registerScoreCommand(program);
   registerScorerCommand(program);
 }

@@ -1,7 +1,10 @@
-import { publish, runDrain, runFreshness, runRebuild, runScore, type ScenarioResult } from '@cdp360/bench';
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { positiveInt } from './arguments';
+import { positiveInt } from '@cdp360/cli';
+import { Command, InvalidArgumentError } from 'commander';
+import { runDrain } from './drain';
+import { runFreshness } from './freshness';
+import { runRebuild } from './rebuild';
+import { publish, type ScenarioResult } from './report';
+import { runScore } from './score';
 
 const SCENARIOS = ['drain', 'freshness', 'score', 'rebuild'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -31,10 +34,14 @@ interface BenchOpts {
   maxUnitMessages?: number;
 }
 
-export function registerBenchCommand(program: Command): void {
-  program
-    .command('bench')
+/**
+ * `cdp-bench` (node bench/bin/bench.js): the benchmark harness, apart from the production `cdp` so
+ * that the CLI does not ship it (it drives the services from outside, as a user would).
+ */
+export function buildBenchProgram(): Command {
+  return new Command('cdp-bench')
     .description('benchmarks on the local stack, each in its own database, topics and Redis namespace')
+    .showHelpAfterError()
     .argument('[scenario]', `${SCENARIOS.join(' | ')} | all`, 'all')
     .option('--events <n>', 'drain: messages pre-loaded into Kafka', positiveInt, 200_000)
     .option('--seed <n>', 'generator seed', positiveInt, 360)
