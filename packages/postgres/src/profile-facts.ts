@@ -1,3 +1,4 @@
+import { AGGREGATE_FIELDS, decodeAggregate, emptyProfileState, type ProfileState } from '@cdp360/domain';
 import type { ClientBase, Pool } from 'pg';
 
 type Queryable = Pool | ClientBase;
@@ -21,32 +22,15 @@ export async function allCustomerIds(db: Queryable): Promise<number[]> {
 /** The aggregate state of one customer as computed from the durable facts. */
 export interface FactsProfile {
   customerId: number;
-  orders: number;
-  ltvCents: string;
-  lastPurchase: string | null;
-  productIds: number[];
-  productLines: number[];
-  interactions: number;
-  satSum: number;
-  satCount: number;
-  resolved: number;
-  responses: number;
-  conversions: number;
+  /**
+   * The state the facts fold to (version 0: the rebuild gives it the epoch's): every aggregate of
+   * AGGREGATE_FIELDS from its column, the product lines, the distinct campaigns and the record.
+   */
+  state: ProfileState;
   campaignIds: number[];
-  sessions: number;
-  pagesSum: string;
-  timeSum: number;
-  lastVisit: string | null;
-  record: {
-    firstName: string | null;
-    lastName: string | null;
-    email: string | null;
-    phoneNumber: string | null;
-    dateOfBirth: string | null;
-    registrationDate: string;
-    eventTime: string;
-    srcSeq: string;
-  } | null;
+  /** Sortable time and log order of the winning customer record (null without a record). */
+  recordTime: string | null;
+  recordSeq: string | null;
   /** Highest sequence per source stream (from `src` = `<stream>/<seq>`; ordered sources only). */
   streams: string[];
   seqs: string[];
@@ -61,7 +45,11 @@ export interface FactsProfile {
 /** Pub/Sub positions: `pubsub:<topic>/<message id>@<publish time µs>` (see the updater's pubsub source). */
 export const PUBSUB_SRC_PREFIX = 'pubsub:';
 
-function profilesSql(range: string, markersSince: string): string {
+/**
+ * The rebuild query: one row per customer, with a column per aggregate of AGGREGATE_FIELDS (the fold
+ * of apply-batch-4.lua written in SQL; profile-facts.test.ts checks the two lists agree).
+ */
+export function profilesFromFactsSql(range: string, markersSince: string): string {
   return `WITH
 p AS (
   SELECT customer_id, count(*)::int AS orders, (sum(total_amount) * 100)::int8::text AS ltv_cents,
@@ -123,27 +111,15 @@ LEFT JOIN wm USING (customer_id) LEFT JOIN mk USING (customer_id)
 ORDER BY ids.customer_id`;
 }
 
-const BY_RANGE = profilesSql('customer_id BETWEEN $1 AND $2', '$3');
-const BY_IDS = profilesSql('customer_id = ANY($1::int4[])', '$2');
+const BY_RANGE = profilesFromFactsSql('customer_id BETWEEN $1 AND $2', '$3');
+const BY_IDS = profilesFromFactsSql('customer_id = ANY($1::int4[])', '$2');
 
-interface Row {
+/** The columns of the rebuild query that are not aggregates (those are named by AGGREGATE_FIELDS). */
+interface StructuralRow {
   customer_id: number;
-  orders: number | null;
-  ltv_cents: string | null;
-  last_purchase: string | null;
   product_ids: number[] | null;
   product_lines: number[] | null;
-  interactions: number | null;
-  sat_sum: number | null;
-  sat_count: number | null;
-  resolved: number | null;
-  responses: number | null;
-  conversions: number | null;
   campaign_ids: number[] | null;
-  sessions: number | null;
-  pages_sum: string | null;
-  time_sum: number | null;
-  last_visit: string | null;
   first_name: string | null;
   last_name: string | null;
   email: string | null;
@@ -157,6 +133,28 @@ interface Row {
   markers: string[] | null;
   marker_times: string[] | null;
 }
+
+/** Names of the structural columns, for the test that checks the query's select list. */
+export const STRUCTURAL_FACTS_COLUMNS: readonly (keyof StructuralRow)[] = [
+  'customer_id',
+  'product_ids',
+  'product_lines',
+  'campaign_ids',
+  'first_name',
+  'last_name',
+  'email',
+  'phone_number',
+  'date_of_birth',
+  'registration_date',
+  'event_time',
+  'src_seq',
+  'streams',
+  'seqs',
+  'markers',
+  'marker_times',
+];
+
+type Row = StructuralRow & { [aggregateColumn: string]: unknown };
 
 /**
  * Aggregates computed from the durable facts for customers with ids in [from, to]; markers of
@@ -184,37 +182,30 @@ export async function profilesFromFactsFor(
 }
 
 function fromRow(r: Row): FactsProfile {
+  const s = emptyProfileState(r.customer_id);
+  for (const f of AGGREGATE_FIELDS) decodeAggregate(s, f, r[f.column] as string | number | null);
+  const productIds = r.product_ids ?? [];
+  const productLines = r.product_lines ?? [];
+  for (let i = 0; i < productIds.length; i++) s.productLines.set(productIds[i]!, productLines[i]!);
+  const campaignIds = r.campaign_ids ?? [];
+  s.campaignsEngaged = campaignIds.length;
+  const hasRecord = r.registration_date !== null;
+  if (hasRecord) {
+    s.record = {
+      firstName: r.first_name,
+      lastName: r.last_name,
+      email: r.email,
+      phoneNumber: r.phone_number,
+      dateOfBirth: r.date_of_birth,
+      registrationDate: r.registration_date!,
+    };
+  }
   return {
     customerId: r.customer_id,
-    orders: r.orders ?? 0,
-    ltvCents: r.ltv_cents ?? '0',
-    lastPurchase: r.last_purchase,
-    productIds: r.product_ids ?? [],
-    productLines: r.product_lines ?? [],
-    interactions: r.interactions ?? 0,
-    satSum: r.sat_sum ?? 0,
-    satCount: r.sat_count ?? 0,
-    resolved: r.resolved ?? 0,
-    responses: r.responses ?? 0,
-    conversions: r.conversions ?? 0,
-    campaignIds: r.campaign_ids ?? [],
-    sessions: r.sessions ?? 0,
-    pagesSum: r.pages_sum ?? '0',
-    timeSum: r.time_sum ?? 0,
-    lastVisit: r.last_visit,
-    record:
-      r.registration_date === null
-        ? null
-        : {
-            firstName: r.first_name,
-            lastName: r.last_name,
-            email: r.email,
-            phoneNumber: r.phone_number,
-            dateOfBirth: r.date_of_birth,
-            registrationDate: r.registration_date,
-            eventTime: r.event_time!,
-            srcSeq: r.src_seq!,
-          },
+    state: s,
+    campaignIds,
+    recordTime: hasRecord ? r.event_time! : null,
+    recordSeq: hasRecord ? r.src_seq! : null,
     streams: r.streams ?? [],
     seqs: r.seqs ?? [],
     markers: r.markers ?? [],

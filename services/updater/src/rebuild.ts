@@ -1,5 +1,4 @@
 import type { Logger } from '@cdp360/config';
-import { emptyProfileState } from '@cdp360/domain';
 import {
   allCustomerIds,
   bumpUpdaterState,
@@ -26,38 +25,11 @@ export interface RebuildResult {
 }
 
 function storedFromFacts(f: FactsProfile, version: bigint): StoredProfile {
-  const s = emptyProfileState(f.customerId);
-  s.version = version;
-  s.orders = f.orders;
-  s.lifetimeValueCents = BigInt(f.ltvCents);
-  s.lastPurchaseDate = f.lastPurchase;
-  for (let i = 0; i < f.productIds.length; i++) s.productLines.set(f.productIds[i]!, f.productLines[i]!);
-  s.interactions = f.interactions;
-  s.satisfactionSum = f.satSum;
-  s.satisfactionCount = f.satCount;
-  s.resolvedInteractions = f.resolved;
-  s.responses = f.responses;
-  s.conversions = f.conversions;
-  s.campaignsEngaged = f.campaignIds.length;
-  s.sessions = f.sessions;
-  s.pagesViewedSum = Number(f.pagesSum);
-  s.timeSpentSum = f.timeSum;
-  s.lastVisitDate = f.lastVisit;
-  const rec = f.record;
-  if (rec) {
-    s.record = {
-      firstName: rec.firstName,
-      lastName: rec.lastName,
-      email: rec.email,
-      phoneNumber: rec.phoneNumber,
-      dateOfBirth: rec.dateOfBirth,
-      registrationDate: rec.registrationDate,
-    };
-  }
+  f.state.version = version;
   return {
-    state: s,
-    recordTime: rec?.eventTime ?? null,
-    recordSeq: rec?.srcSeq ?? null,
+    state: f.state,
+    recordTime: f.recordTime,
+    recordSeq: f.recordSeq,
     watermarks: new Map(f.streams.map((st, i) => [st, f.seqs[i]!])),
     // Pub/Sub facts have no watermark: their markers come back, or a redelivery would apply them again.
     markers: f.markers.map((m, i) => [m, f.markerTimes[i]!] as const),

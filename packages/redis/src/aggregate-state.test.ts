@@ -1,0 +1,142 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AGGREGATE_FIELDS, emptyProfileState, STATE_FIELDS, STATE_META_FIELDS } from '@cdp360/domain';
+import { parseProfile, parseState, serializeProfile } from './aggregate-state';
+import type { StoredProfile } from './aggregate-store';
+import { watermarkField } from './keys';
+
+const LUA_DIR = path.resolve(__dirname, '../lua');
+const luaFiles = readdirSync(LUA_DIR).filter((f) => f.endsWith('.lua'));
+const lua = (file: string) => readFileSync(path.join(LUA_DIR, file), 'utf8');
+
+/** Field names a script passes as literals after the aggregate hash `agg` (HGET, HSET, HINCRBY, cdp_max_date …). */
+function aggregateFieldsIn(text: string): { read: Set<string>; written: Set<string> } {
+  const read = new Set<string>();
+  const written = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line.trimStart().startsWith('--')) continue;
+    for (const m of line.matchAll(/(?:'(\w+)',\s*)?\bagg,([^\n]*)/g)) {
+      const command = m[1] ?? 'call';
+      const literals = [...m[2]!.matchAll(/'([a-z][a-z0-9:]*)'/g)].map((x) => x[1]!);
+      const target = /^(HSET|HSETNX|HINCRBY|HINCRBYFLOAT|HDEL)$/.test(command) || command === 'call' ? written : read;
+      // Only the first literal is a field for HINCRBY-like commands; HSET and HMGET list several.
+      for (const f of command === 'HSET' || command === 'HMGET' ? literals : literals.slice(0, 1)) target.add(f);
+    }
+  }
+  return { read, written };
+}
+
+const declared = new Set<string>([
+  ...AGGREGATE_FIELDS.map((f) => f.code),
+  STATE_META_FIELDS.version,
+  STATE_META_FIELDS.record,
+  STATE_META_FIELDS.recordTime,
+  STATE_META_FIELDS.recordSeq,
+]);
+
+describe('the aggregate state declaration against the Lua scripts', () => {
+  const all = { read: new Set<string>(), written: new Set<string>() };
+  for (const f of luaFiles) {
+    const { read, written } = aggregateFieldsIn(lua(f));
+    for (const x of read) all.read.add(x);
+    for (const x of written) all.written.add(x);
+  }
+
+  it('finds the fields the scripts touch (the extractor itself works)', () => {
+    expect(all.written).toContain('po');
+    expect(all.written).toContain('pl'); // through cdp_max_date(agg, 'pl', …)
+    expect(all.read).toContain('pt');
+    const probe = aggregateFieldsIn("redis.call('HINCRBY', agg, 'zz', 1)\nredis.call('HGET', agg, 'yy')");
+    expect([...probe.written, ...probe.read].sort()).toEqual(['yy', 'zz']);
+  });
+
+  it.each(luaFiles)('%s reads and writes only declared fields of the aggregate hash', (file) => {
+    const { read, written } = aggregateFieldsIn(lua(file));
+    expect([...read, ...written].filter((f) => !declared.has(f))).toEqual([]);
+  });
+
+  it('every declared aggregate has a fold in some script', () => {
+    expect(AGGREGATE_FIELDS.map((f) => f.code).filter((c) => !all.written.has(c))).toEqual([]);
+  });
+
+  it("apply-batch-4.lua returns STATE_FIELDS in the declaration's order", () => {
+    const hmget = /redis\.call\('HMGET', agg, ([^)]*)\)/.exec(lua('apply-batch-4.lua'));
+    expect(hmget).not.toBeNull();
+    const fields = [...hmget![1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    expect(fields).toEqual(STATE_FIELDS);
+  });
+
+  it('watermark fields carry the declared prefix', () => {
+    expect(watermarkField('orders/3')).toBe(`${STATE_META_FIELDS.watermarkPrefix}orders/3`);
+  });
+});
+
+describe('parse and serialise', () => {
+  function sample(): StoredProfile {
+    const s = emptyProfileState(7);
+    s.version = 1_000_000_000_003n;
+    s.orders = 2;
+    s.lifetimeValueCents = 9_007_199_254_740_993n; // beyond 2^53: stays exact
+    s.lastPurchaseDate = '2026-11-02';
+    s.interactions = 3;
+    s.satisfactionSum = 9;
+    s.satisfactionCount = 2;
+    s.resolvedInteractions = 1;
+    s.responses = 4;
+    s.conversions = 1;
+    s.sessions = 5;
+    s.pagesViewedSum = 41;
+    s.timeSpentSum = 310.5;
+    s.lastVisitDate = '2026-11-20';
+    s.productLines.set(11, 2).set(12, 1);
+    s.campaignsEngaged = 2;
+    s.record = {
+      firstName: 'A',
+      lastName: 'B',
+      email: null,
+      phoneNumber: null,
+      dateOfBirth: null,
+      registrationDate: '2020-01-01',
+    };
+    return {
+      state: s,
+      recordTime: '2026-11-01T00:00:00.000000Z',
+      recordSeq: '12',
+      watermarks: new Map([['orders/0', '44']]),
+      campaignIds: [3, 4],
+    };
+  }
+
+  it('a serialised profile reads back the same (HGETALL reply)', () => {
+    const p = sample();
+    const { agg, products } = serializeProfile(p);
+    const back = parseProfile(7, [agg, products, p.campaignIds!.length]);
+    expect(back).toEqual({
+      state: p.state,
+      recordTime: p.recordTime,
+      recordSeq: p.recordSeq,
+      watermarks: p.watermarks,
+    });
+  });
+
+  it("the batch script's positional reply gives the same state", () => {
+    const p = sample();
+    const { agg, products } = serializeProfile(p);
+    const byField = new Map<string, string>();
+    for (let i = 0; i < agg.length; i += 2) byField.set(agg[i]!, agg[i + 1]!);
+    const positional = STATE_FIELDS.map((f) => byField.get(f) ?? null);
+    expect(parseState(7, [positional, products, 2])).toEqual(p.state);
+  });
+
+  it('an empty state stores only its version and reads back empty', () => {
+    const empty: StoredProfile = {
+      state: emptyProfileState(9),
+      recordTime: null,
+      recordSeq: null,
+      watermarks: new Map(),
+    };
+    const { agg } = serializeProfile(empty);
+    expect(agg).toEqual(['v', '0']);
+    expect(parseState(9, [STATE_FIELDS.map(() => null), [], 0])).toEqual(emptyProfileState(9));
+  });
+});
