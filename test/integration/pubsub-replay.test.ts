@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { INPUT_TOPICS, topicNames } from '@cdp360/domain';
 import { type GeneratorOptions, generateEvents, type Manifest } from '@cdp360/generator';
+import { EARLIEST_MARGIN_MS } from '@cdp360/pubsub';
 import { createRedis } from '@cdp360/redis';
-import { EARLIEST_MARGIN_MS } from '@cdp360/updater';
 import type { Redis } from 'ioredis';
 import { runCdp, spawnCdp } from '../helpers/cdp-process';
 import { wireEvent } from '../helpers/events';

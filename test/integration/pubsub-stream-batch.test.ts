@@ -1,8 +1,7 @@
 import { topicNames } from '@cdp360/domain';
 import { EXPECT_INVALID_HEADER } from '@cdp360/generator';
-import { DEAD_LETTER_ATTRIBUTES } from '@cdp360/pubsub';
+import { DEAD_LETTER_ATTRIBUTES, seekSubscriptionsToSnapshots, snapshotSubscriptions } from '@cdp360/pubsub';
 import { RedisKeys } from '@cdp360/redis';
-import { seekSubscriptionsToSnapshots, snapshotSubscriptions } from '@cdp360/updater';
 import { Redis } from 'ioredis';
 import { expectCountsMatchManifest } from '../helpers/manifest';
 import {

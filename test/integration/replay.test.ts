@@ -1,6 +1,6 @@
 import { topicNames } from '@cdp360/domain';
+import { applyReplay, planReplay, ReplayRefusedError } from '@cdp360/kafka';
 import { createRedis } from '@cdp360/redis';
-import { applyReplay, planReplay, ReplayRefusedError } from '@cdp360/updater';
 import type { Redis } from 'ioredis';
 import { runCdp } from '../helpers/cdp-process';
 import { consumeTopics } from '../helpers/kafka';

@@ -13,4 +13,5 @@ export * from './events/topics';
 export * from './events/types';
 export * from './money';
 export * from './profile';
+export * from './replay-target';
 export * from './triggers';

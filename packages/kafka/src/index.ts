@@ -1,4 +1,6 @@
 export * from './client';
 export * from './dead-letter';
+export * from './group-lag';
 export * from './produce';
+export * from './replay';
 export * from './topics';

@@ -1,21 +1,18 @@
 import { type Config, loadConfig } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
-import { createPubSub } from '@cdp360/pubsub';
+import { applyReplay, type PartitionMove, parseReplayTarget, planReplay } from '@cdp360/kafka';
 import {
   applyPubSubReplay,
-  applyReplay,
+  createPubSub,
   deleteSnapshots,
   formatDuration,
-  type PartitionMove,
   type PubSubGroup,
   parsePubSubReplayTarget,
-  parseReplayTarget,
   planPubSubReplay,
-  planReplay,
   type SubscriptionSeek,
   snapshotLabel,
   snapshotSubscriptions,
-} from '@cdp360/updater';
+} from '@cdp360/pubsub';
 import { type Command, InvalidArgumentError } from 'commander';
 import { transportName } from './arguments';
 import { cliKafka } from './topics';

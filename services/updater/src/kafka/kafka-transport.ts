@@ -1,11 +1,10 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
-import { createKafka, Partitioners } from '@cdp360/kafka';
+import { createKafka, groupLag, Partitioners } from '@cdp360/kafka';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ProfilePipeline } from '../pipeline';
 import { Counters } from '../stats';
 import type { Transport } from '../transport';
-import { groupLag } from './group-lag';
 import { KafkaDeadLetterSink, KafkaSource, KafkaTriggerSink } from './kafka-source';
 
 export interface KafkaTransportOptions {

@@ -1,7 +1,6 @@
-import { INPUT_TOPICS, topicNames } from '@cdp360/domain';
-import { GRPC, grpcCode, subscriptionName } from '@cdp360/pubsub';
+import { INPUT_TOPICS, parseReplayTarget, topicNames } from '@cdp360/domain';
 import type { PubSub } from '@google-cloud/pubsub';
-import { parseReplayTarget } from '../kafka/replay';
+import { GRPC, grpcCode, subscriptionName } from './names';
 
 /**
  * The service refused to seek a subscription to a time with UNIMPLEMENTED. The emulator 0.8.x does so
