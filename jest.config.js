@@ -7,7 +7,7 @@ const transform = {
   ],
 };
 const moduleNameMapper = {
-  '^@cdp360/(domain|config|postgres|redis|kafka|pubsub|generator)$': '<rootDir>/packages/$1/src',
+  '^@cdp360/(domain|config|postgres|redis|kafka|pubsub|generator|trigger-outbox)$': '<rootDir>/packages/$1/src',
   '^@cdp360/(updater|scorer|cli)$': '<rootDir>/services/$1/src',
 };
 const common = { transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { type Config, createLogger, type Logger, loadTriggerRules } from '@cdp360/config';
 import { type TriggerRules, utcDate } from '@cdp360/domain';
 import { createPool, periodRunFinished, ScoringLease } from '@cdp360/postgres';
+import type { TriggerPublisher } from '@cdp360/trigger-outbox';
 import type pg from 'pg';
 import { runScoring, type ScoringReport } from './scoring-run';
 
@@ -14,8 +15,11 @@ export type ScoreOnceResult =
   | { ran: true; report: ScoringReport; triggersPublished: number | null }
   | { ran: false; heldBy: string | null };
 
-/** Sends the outbox's queued triggers (the CLI passes the configured transport's); resolves with the count. */
-export type PublishTriggers = (db: pg.Pool) => Promise<number>;
+/**
+ * Sends the outbox's queued triggers (the CLI passes the configured transport's publisher from
+ * @cdp360/trigger-outbox); resolves with the count.
+ */
+export type PublishTriggers = TriggerPublisher['publish'];
 
 interface TriggerOptions {
   /** Rules for the triggers a run raises: CDP_TRIGGERS_FILE's, else the defaults; null raises none. */

@@ -1,12 +1,11 @@
 import { type Config, type Logger, loadTriggerRules } from '@cdp360/config';
 import { createPool } from '@cdp360/postgres';
 import { AggregateStore, createRedis, RedisKeys } from '@cdp360/redis';
+import type { TriggerSink } from '@cdp360/trigger-outbox';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { ProfilePipeline } from './pipeline';
 import type { DeadLetterSink } from './source';
-
-import type { TriggerSink } from './triggers';
 
 export interface PipelineContext {
   db: Pool;

@@ -4,5 +4,4 @@ export { loadNdjsonDir, NdjsonDeadLetterSink } from './file-source';
 export { rebuildAggregates } from './rebuild';
 export type { SourceMessage } from './source';
 export { Counters } from './stats';
-export { openTriggerPublisher, type TriggerPublisher } from './trigger-publisher';
 export { runUpdater, type UpdaterOptions, type UpdaterSummary } from './updater';

@@ -16,7 +16,6 @@ import {
   type FactOutcome,
   lockCustomer360Rows,
   productsChangedSince,
-  queueTriggers,
   raiseUpdaterState,
   readUpdaterState,
   recordInteractions,
@@ -33,13 +32,13 @@ import {
   withTransaction,
 } from '@cdp360/postgres';
 import type { AggregateStore, ApplyOp } from '@cdp360/redis';
+import { publishQueuedTriggers, queueRaisedTriggers, type TriggerSink } from '@cdp360/trigger-outbox';
 import type { Pool } from 'pg';
 import { CatalogCache } from './catalog-cache';
 import { clvCutPointsOf } from './clv-cut-points';
 import { type RebuildProgress, type RebuildResult, rebuildAggregates } from './rebuild';
 import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId, sourcePosition } from './source';
 import { Counters } from './stats';
-import { publishQueuedTriggers, type TriggerSink, triggersFor } from './triggers';
 
 export interface PipelineDeps {
   db: Pool;
@@ -250,8 +249,7 @@ export class ProfilePipeline {
         next,
         version: versionOf.get(next.customer_id)!,
       }));
-      const raised = triggersFor(rules, changes);
-      await queueTriggers(client, raised);
+      const raised = await queueRaisedTriggers(client, rules, changes);
       return { rows: written.length, triggers: raised.length };
     });
   }

@@ -1,7 +1,7 @@
+import type { TriggerSink } from '@cdp360/trigger-outbox';
 import type { ProfilePipeline } from './pipeline';
 import type { DeadLetterSink } from './source';
 import type { Counters } from './stats';
-import type { TriggerSink } from './triggers';
 
 /**
  * What a broker adapter gives the updater: where rejects and triggers go, and a source feeding the

@@ -67,7 +67,9 @@ export interface TriggerHit {
   new: unknown;
 }
 
-type Row = Partial<Customer360Row> & { customer_id: number };
+/** A customer_360 row, or the part of it a rule can watch (a scoring step captures only those columns). */
+export type TriggerRow = Partial<Customer360Row> & { customer_id: number };
+type Row = TriggerRow;
 
 function value(row: Row | null, col: string): unknown {
   if (row === null) return null;

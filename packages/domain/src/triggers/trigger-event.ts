@@ -1,5 +1,5 @@
 import { PROFILE_TRIGGER_TYPE } from '../events/topics';
-import type { TriggerHit } from './rules';
+import { evaluateTriggers, type TriggerHit, type TriggerRow, type TriggerRules } from './rules';
 
 /** A trigger ready to publish: the CloudEvent's id is its idempotency key. */
 export interface ProfileTrigger {
@@ -49,4 +49,25 @@ export function triggerCloudEvent(t: ProfileTrigger, time: Date, source = 'cdp36
       new_value: t.new,
     },
   });
+}
+
+/** A row change: the row before (null for a customer seen for the first time), after, and the version it carries. */
+export interface TriggerRowChange {
+  old: TriggerRow | null;
+  next: TriggerRow;
+  /** The profile version of the change (stream: the state version; scorer: `score-<run id>`). */
+  version: string;
+}
+
+/**
+ * The triggers a batch of row changes raises, each keyed by (customer, rule, profile version): the
+ * one evaluation loop, for the updater's rows and the scorer's captured changes alike.
+ */
+export function triggersFor(rules: TriggerRules, changes: readonly TriggerRowChange[]): ProfileTrigger[] {
+  const out: ProfileTrigger[] = [];
+  for (const c of changes) {
+    for (const hit of evaluateTriggers(rules, c.old, c.next))
+      out.push(profileTrigger(c.next.customer_id, c.version, hit));
+  }
+  return out;
 }

@@ -1,11 +1,4 @@
-import {
-  type Customer360Row,
-  evaluateTriggers,
-  type ProfileTrigger,
-  profileTrigger,
-  type TriggerRule,
-  type TriggerRules,
-} from '@cdp360/domain';
+import { type TriggerRow, type TriggerRule, type TriggerRules, triggersFor } from '@cdp360/domain';
 import type { ClientBase } from 'pg';
 import { queueTriggers } from '../trigger-outbox';
 
@@ -13,7 +6,7 @@ import { queueTriggers } from '../trigger-outbox';
  * Personalization triggers for the rows a scoring step changes. A step is one set-based UPDATE, so
  * rows never pass through Node on their way; instead the UPDATE hands the old and new values of the
  * columns some rule watches to a temporary table (only for rows that could match a rule), and the
- * rules themselves (`evaluateTriggers`, the same code the updater runs) are applied to what it holds.
+ * rules themselves (`triggersFor`, the same code the updater runs) are applied to what it holds.
  * Triggers are queued in the outbox inside the step's transaction: they exist exactly when the
  * change committed.
  */
@@ -95,8 +88,6 @@ captured AS (
 
 const CHUNK = 5000;
 
-type PartialRow = Partial<Customer360Row> & { customer_id: number };
-
 /**
  * Runs a step that may capture candidate rows (`run` gets the capture to splice in, or null), then
  * evaluates the rules on them and queues the triggers, all in the caller's transaction. Returns the
@@ -124,13 +115,14 @@ export async function withStepTriggers<R>(
        WHERE customer_id > $1 ORDER BY customer_id LIMIT ${CHUNK}`,
       [after],
     );
-    const out: ProfileTrigger[] = [];
-    for (const r of res.rows) {
-      const old = { ...r.old_values, customer_id: r.customer_id } as PartialRow;
-      const next = { ...r.new_values, customer_id: r.customer_id } as PartialRow;
-      for (const hit of evaluateTriggers(triggers.rules, old, next))
-        out.push(profileTrigger(r.customer_id, triggers.profileVersion, hit));
-    }
+    const out = triggersFor(
+      triggers.rules,
+      res.rows.map((r) => ({
+        old: { ...r.old_values, customer_id: r.customer_id } as TriggerRow,
+        next: { ...r.new_values, customer_id: r.customer_id } as TriggerRow,
+        version: triggers.profileVersion,
+      })),
+    );
     await queueTriggers(client, out);
     queued += out.length;
     if (res.rows.length < CHUNK) break;

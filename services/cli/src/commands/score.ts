@@ -1,6 +1,6 @@
 import { createLogger, loadConfig } from '@cdp360/config';
 import { formatScoringReport, scoreOnce } from '@cdp360/scorer';
-import { openTriggerPublisher } from '@cdp360/updater';
+import { openTriggerPublisher } from '@cdp360/trigger-outbox';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { calendarDate } from './arguments';

@@ -1,11 +1,10 @@
 import type { Logger } from '@cdp360/config';
-import { INPUT_TOPICS, type InputKind, type ProfileTrigger, topicNames, triggerCloudEvent } from '@cdp360/domain';
+import { INPUT_TOPICS, type InputKind, topicNames } from '@cdp360/domain';
 import { type DeadLetter, sendDeadLetters } from '@cdp360/kafka';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ProfilePipeline, UnitResult } from '../pipeline';
 import type { DeadLetterSink, HeaderValue, Rejected, SourceMessage } from '../source';
 import { Counters } from '../stats';
-import type { TriggerSink } from '../triggers';
 import { UnitBatcher } from '../unit-batcher';
 
 export interface KafkaSourceOptions {
@@ -48,27 +47,6 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       reason: r.reason,
     }));
     return sendDeadLetters(this.producer, this.topic, letters);
-  }
-}
-
-/** Publishes triggers to the triggers topic, keyed by customer id, acknowledged by all in-sync replicas. */
-export class KafkaTriggerSink implements TriggerSink {
-  constructor(
-    private readonly producer: Producer,
-    private readonly topic: string,
-  ) {}
-
-  async publish(triggers: readonly ProfileTrigger[]): Promise<void> {
-    const now = new Date();
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: triggers.map((t) => ({
-        key: String(t.customerId),
-        value: triggerCloudEvent(t, now),
-        headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
-      })),
-    });
   }
 }
 

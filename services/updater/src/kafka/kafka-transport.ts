@@ -1,11 +1,12 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
-import { createKafka, groupLag, Partitioners } from '@cdp360/kafka';
+import { createIdempotentProducer, createKafka, groupLag } from '@cdp360/kafka';
+import { KafkaTriggerSink } from '@cdp360/trigger-outbox';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ProfilePipeline } from '../pipeline';
 import { Counters } from '../stats';
 import type { Transport } from '../transport';
-import { KafkaDeadLetterSink, KafkaSource, KafkaTriggerSink } from './kafka-source';
+import { KafkaDeadLetterSink, KafkaSource } from './kafka-source';
 
 export interface KafkaTransportOptions {
   maxUnitMessages?: number;
@@ -36,12 +37,7 @@ export class KafkaTransport implements Transport {
     private readonly options: KafkaTransportOptions = {},
   ) {
     this.kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'cdp-updater', logger });
-    this.producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // Java-client compatible (murmur2) placement by key; saying so also silences kafkajs's v2 notice.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = createIdempotentProducer(this.kafka);
     this.admin = this.kafka.admin();
     const names = topicNames(config.topicPrefix);
     this.deadLetters = new KafkaDeadLetterSink(this.producer, names.deadLetter);

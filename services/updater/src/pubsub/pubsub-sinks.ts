@@ -1,8 +1,6 @@
-import { type ProfileTrigger, triggerCloudEvent } from '@cdp360/domain';
-import { orderedTopic, publishDeadLetters, publishKeyed, subscriptionName } from '@cdp360/pubsub';
+import { orderedTopic, publishDeadLetters, subscriptionName } from '@cdp360/pubsub';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import type { DeadLetterSink, HeaderValue, Rejected } from '../source';
-import type { TriggerSink } from '../triggers';
 
 function attributesOf(headers: Record<string, HeaderValue>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -40,31 +38,6 @@ export class PubSubDeadLetterSink implements DeadLetterSink {
         sourceMessageId: r.message.messageId ?? r.message.offset,
         code: r.code,
         reason: r.reason,
-      })),
-    );
-  }
-
-  async close(): Promise<void> {
-    await this.topic.flush();
-  }
-}
-
-/** Triggers to the triggers topic, ordering key = customer id. */
-export class PubSubTriggerSink implements TriggerSink {
-  private readonly topic: Topic;
-
-  constructor(pubsub: PubSub, topic: string) {
-    this.topic = orderedTopic(pubsub, topic);
-  }
-
-  async publish(triggers: readonly ProfileTrigger[]): Promise<void> {
-    const now = new Date();
-    await publishKeyed(
-      this.topic,
-      triggers.map((t) => ({
-        orderingKey: String(t.customerId),
-        data: triggerCloudEvent(t, now),
-        attributes: { 'content-type': 'application/cloudevents+json; charset=UTF-8' },
       })),
     );
   }

@@ -1,11 +1,12 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import { createPubSub, subscriptionName } from '@cdp360/pubsub';
+import { PubSubTriggerSink } from '@cdp360/trigger-outbox';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { ProfilePipeline } from '../pipeline';
 import { Counters } from '../stats';
 import type { Transport } from '../transport';
-import { PubSubDeadLetterSink, PubSubTriggerSink } from './pubsub-sinks';
+import { PubSubDeadLetterSink } from './pubsub-sinks';
 import { PubSubSource, type PubSubSourceOptions } from './pubsub-source';
 
 export type PubSubTransportOptions = Omit<PubSubSourceOptions, 'groupId' | 'topicPrefix'>;

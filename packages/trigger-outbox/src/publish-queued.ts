@@ -1,30 +1,11 @@
 import type { Logger } from '@cdp360/config';
-import {
-  type Customer360Row,
-  evaluateTriggers,
-  type ProfileTrigger,
-  profileTrigger,
-  type TriggerRules,
-} from '@cdp360/domain';
+import type { ProfileTrigger } from '@cdp360/domain';
 import { claimTriggers, withTransaction } from '@cdp360/postgres';
 import type { Pool } from 'pg';
 
 /** Where published triggers go (a Kafka topic or a Pub/Sub topic). Resolves once they are durable. */
 export interface TriggerSink {
   publish(triggers: readonly ProfileTrigger[]): Promise<void>;
-}
-
-/** The triggers a batch of row changes raises, each keyed by (customer, rule, profile version). */
-export function triggersFor(
-  rules: TriggerRules,
-  changes: readonly { old: Customer360Row | null; next: Customer360Row; version: string }[],
-): ProfileTrigger[] {
-  const out: ProfileTrigger[] = [];
-  for (const c of changes) {
-    for (const hit of evaluateTriggers(rules, c.old, c.next))
-      out.push(profileTrigger(c.next.customer_id, c.version, hit));
-  }
-  return out;
 }
 
 const CLAIM = 1000;

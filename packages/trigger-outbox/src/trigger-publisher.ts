@@ -1,11 +1,11 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
-import { createKafka, Partitioners } from '@cdp360/kafka';
+import { createIdempotentProducer, createKafka } from '@cdp360/kafka';
 import { createPubSub } from '@cdp360/pubsub';
 import type { Pool } from 'pg';
-import { KafkaTriggerSink } from './kafka/kafka-source';
-import { PubSubTriggerSink } from './pubsub/pubsub-sinks';
-import { publishQueuedTriggers } from './triggers';
+import { KafkaTriggerSink } from './kafka-trigger-sink';
+import { publishQueuedTriggers } from './publish-queued';
+import { PubSubTriggerSink } from './pubsub-trigger-sink';
 
 /** Sends the outbox's queued triggers on the configured transport, for processes that are not updaters. */
 export interface TriggerPublisher {
@@ -32,12 +32,7 @@ export function openTriggerPublisher(config: Config, logger: Logger, clientId = 
     };
   }
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId, logger });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    // Java-client compatible (murmur2) placement by key; saying so also silences kafkajs's v2 notice.
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const producer = createIdempotentProducer(kafka);
   const sink = new KafkaTriggerSink(producer, topic);
   let connected: Promise<void> | null = null;
   return {
