@@ -1,3 +1,4 @@
+import { dataNodes, type RedisClient } from '@cdp360/redis';
 import { Pipeline, Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -116,13 +117,18 @@ export async function databaseXacts(pool: pg.Pool, database: string): Promise<nu
   return Number(r.rows[0]?.n ?? 0);
 }
 
-/** Calls per command from INFO commandstats (server-wide: includes other clients and Lua's inner calls). */
-export async function redisCommandStats(redis: Redis): Promise<Map<string, number>> {
-  const info = await redis.info('commandstats');
+/**
+ * Calls per command from INFO commandstats (server-wide: includes other clients and Lua's inner calls),
+ * summed over the masters of a cluster.
+ */
+export async function redisCommandStats(redis: RedisClient): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const line of info.split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
-    if (m) out.set(m[1]!, Number(m[2]));
+  for (const node of await dataNodes(redis)) {
+    const info = await node.info('commandstats');
+    for (const line of info.split('\n')) {
+      const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+      if (m) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
+    }
   }
   return out;
 }

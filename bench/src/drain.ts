@@ -3,8 +3,8 @@ import path from 'node:path';
 import { createLogger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import { groupLag } from '@cdp360/kafka';
+import { connectRedis } from '@cdp360/redis';
 import { runUpdater } from '@cdp360/updater';
-import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { countCalls, databaseXacts, redisCommandStats, statsDelta } from './call-counts';
 import { CpuProfiler, summarizeProfile, writeProfile } from './cpu-profile';
@@ -114,7 +114,7 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
   const load0 = os.loadavg()[0]!;
   const startedAt = new Date().toISOString();
   const world = await createWorld({ partitions: 3 });
-  const redis = new Redis(world.config.redisUrl, { connectionName: 'cdp-bench' });
+  const redis = connectRedis(world.config, { connectionName: 'cdp-bench' });
   const admin = world.kafka.admin();
   try {
     await admin.connect();
@@ -266,7 +266,7 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
   } finally {
     await admin.disconnect().catch(() => {});
     await redis.quit().catch(() => {});
-    await dropNamespace(world.config.redisUrl, world.redisNamespace).catch(() => {});
+    await dropNamespace(world.config, world.redisNamespace).catch(() => {});
     await world.close();
   }
 }

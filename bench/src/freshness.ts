@@ -309,7 +309,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
     await producer.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
     await listener.end().catch(() => {});
-    await dropNamespace(world.config.redisUrl, world.redisNamespace).catch(() => {});
+    await dropNamespace(world.config, world.redisNamespace).catch(() => {});
     await world.close();
   }
 }

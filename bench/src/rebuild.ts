@@ -1,8 +1,7 @@
 import os from 'node:os';
 import { createLogger } from '@cdp360/config';
-import { AggregateStore, RedisKeys } from '@cdp360/redis';
+import { AggregateStore, connectRedis, RedisKeys } from '@cdp360/redis';
 import { rebuildAggregates } from '@cdp360/updater';
-import { Redis } from 'ioredis';
 import { countCalls } from './call-counts';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
 import { loadFacts } from './sql-facts';
@@ -21,7 +20,7 @@ export async function runRebuild(options: RebuildOptions): Promise<ScenarioResul
   const startedAt = new Date().toISOString();
   const perCustomer = options.factsPerCustomer ?? 20;
   const world = await createWorld({ partitions: 1 });
-  const redis = new Redis(world.config.redisUrl, { connectionName: 'cdp-bench-rebuild' });
+  const redis = connectRedis(world.config, { connectionName: 'cdp-bench-rebuild' });
   try {
     process.stderr.write(`rebuild: loading ${fmt.int(options.facts)} facts with SQL\n`);
     const t0 = performance.now();
@@ -93,7 +92,7 @@ export async function runRebuild(options: RebuildOptions): Promise<ScenarioResul
     };
   } finally {
     await redis.quit().catch(() => {});
-    await dropNamespace(world.config.redisUrl, world.redisNamespace).catch(() => {});
+    await dropNamespace(world.config, world.redisNamespace).catch(() => {});
     await world.close();
   }
 }

@@ -38,7 +38,7 @@ export function assertLoopback(config: Config): void {
   const hosts = [
     ...config.kafka.brokers.map(hostOf),
     new URL(config.databaseUrl).hostname,
-    new URL(config.redisUrl).hostname,
+    ...(config.redisCluster ? config.redisCluster.nodes.map((n) => n.host) : [new URL(config.redisUrl).hostname]),
   ];
   const remote = hosts.filter((h) => !LOOPBACK.has(h));
   if (remote.length > 0) {
@@ -129,16 +129,11 @@ export async function createWorld(options: { partitions?: number; asOf?: string;
 }
 
 /** Deletes every Redis key of the namespace (never a FLUSHALL: the server is shared). */
-export async function dropNamespace(redisUrl: string, namespace: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl, { connectionName: 'cdp-bench-cleanup' });
+export async function dropNamespace(config: Config, namespace: string): Promise<void> {
+  const { connectRedis, deleteKeys } = await import('@cdp360/redis');
+  const redis = connectRedis(config, { connectionName: 'cdp-bench-cleanup' });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeys(redis, `${namespace}*`);
   } finally {
     await redis.quit();
   }

@@ -15,6 +15,59 @@ export class ConfigError extends Error {
 
 const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
 
+/** The seed nodes of a Redis Cluster and the connection settings every node shares. */
+export interface RedisClusterConfig {
+  nodes: { host: string; port: number }[];
+  username: string | undefined;
+  password: string | undefined;
+  /** From rediss:// entries: TLS to every node. */
+  tls: boolean;
+}
+
+/**
+ * REDIS_CLUSTER_NODES: comma-separated `host:port` entries, or redis:// / rediss:// URLs (for a user,
+ * password or TLS). The client uses one set of connection options for all nodes, so URL entries must
+ * agree on scheme, user and password; plain `host:port` entries take those of the URLs. Returns
+ * undefined when the value is not of that form.
+ */
+export function parseRedisClusterNodes(raw: string): RedisClusterConfig | undefined {
+  const entries = raw.split(',').map((e) => e.trim());
+  if (entries.length === 0 || entries.some((e) => e === '')) return undefined;
+  const nodes: { host: string; port: number }[] = [];
+  let shared: { scheme: string; username: string; password: string } | undefined;
+  for (const entry of entries) {
+    let host: string;
+    let port: number;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
+      if (!/^rediss?:\/\//.test(entry) || !URL.canParse(entry)) return undefined;
+      const u = new URL(entry);
+      if (u.port === '' || (u.pathname !== '' && u.pathname !== '/') || u.search !== '') return undefined;
+      const mine = {
+        scheme: u.protocol,
+        username: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+      };
+      if (shared && JSON.stringify(shared) !== JSON.stringify(mine)) return undefined;
+      shared = mine;
+      host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+      port = Number(u.port);
+    } else {
+      if (!hostPort.test(entry)) return undefined;
+      const at = entry.lastIndexOf(':');
+      host = entry.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+      port = Number(entry.slice(at + 1));
+    }
+    if (host === '' || !(port > 0 && port < 65536)) return undefined;
+    nodes.push({ host, port });
+  }
+  return {
+    nodes,
+    username: shared?.username || undefined,
+    password: shared?.password || undefined,
+    tls: shared?.scheme === 'rediss:',
+  };
+}
+
 /** Each variable: its schema, and the expected form shown when a value is refused. */
 const variables = {
   KAFKA_BROKERS: {
@@ -38,6 +91,15 @@ const variables = {
       .string()
       .default('redis://127.0.0.1:6379')
       .refine((s) => /^rediss?:\/\/./.test(s) && URL.canParse(s)),
+  },
+  REDIS_CLUSTER_NODES: {
+    expected:
+      'a comma-separated list of Redis Cluster nodes as host:port (or redis:// / rediss:// URLs with the same user, password and scheme), e.g. 10.0.0.1:6379,10.0.0.2:6379 (unset for a single Redis at REDIS_URL)',
+    schema: z
+      .string()
+      .optional()
+      .refine((s) => s === undefined || parseRedisClusterNodes(s) !== undefined)
+      .transform((s) => (s === undefined ? undefined : parseRedisClusterNodes(s))),
   },
   PUBSUB_EMULATOR_HOST: {
     expected: 'host:port of the Pub/Sub emulator, e.g. 127.0.0.1:8085 (unset for real Google Cloud)',
@@ -107,6 +169,8 @@ export interface Config {
   };
   databaseUrl: string;
   redisUrl: string;
+  /** Set when REDIS_CLUSTER_NODES is: then every Redis client is a cluster client and REDIS_URL is not used. */
+  redisCluster: RedisClusterConfig | undefined;
   pubsub: { emulatorHost: string | undefined; projectId: string };
   /** Fixed as-of date, or undefined for "today in UTC" at the time of each computation. */
   asOf: string | undefined;
@@ -128,7 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[name] === '' ? undefined : env[name];
     const parsed = (spec.schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError(name, `${name}=${JSON.stringify(raw)} is not valid: expected ${spec.expected}`);
+      const shown = name === 'REDIS_CLUSTER_NODES' ? raw?.replace(/\/\/[^@/,]*@/g, '//***@') : raw;
+      throw new ConfigError(name, `${name}=${JSON.stringify(shown)} is not valid: expected ${spec.expected}`);
     }
     v[name] = parsed.data;
   }
@@ -137,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kafka: { brokers: values.KAFKA_BROKERS, sessionTimeoutMs: values.CDP_KAFKA_SESSION_TIMEOUT_MS },
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
+    redisCluster: values.REDIS_CLUSTER_NODES,
     pubsub: { emulatorHost: values.PUBSUB_EMULATOR_HOST, projectId: values.PUBSUB_PROJECT_ID },
     asOf: values.CDP_AS_OF,
     groupId: values.CDP_GROUP_ID,

@@ -1,3 +1,3 @@
-export { type Config, ConfigError, loadConfig } from './config';
+export { type Config, ConfigError, loadConfig, parseRedisClusterNodes, type RedisClusterConfig } from './config';
 export { createLogger, type Logger } from './logger';
 export { loadTriggerRules } from './trigger-rules-file';

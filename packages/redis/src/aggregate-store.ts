@@ -1,8 +1,9 @@
 import type { CustomerProfileRecord, CustomerRecord, Fact, ProfileState } from '@cdp360/domain';
-import type { Redis } from 'ioredis';
 import { parseProfile, parseState, type ReadReply, type StateReply, serializeProfile } from './aggregate-state';
+import { deleteKeys, isCluster, type RedisClient } from './client';
 import { type RedisKeys, versionBase, watermarkField } from './keys';
 import { defineScripts, type ScriptPipeline } from './scripts';
+import { rangesText, ShardLayout, shardEpochValue } from './shard-layout';
 
 /**
  * Where a fact was read from: a stream (e.g. a Kafka topic-partition) and its sequence (offset) in it.
@@ -43,7 +44,10 @@ export interface ApplyResult {
   outcomes: number[];
   /** The state of each requested customer after the ops, in request order. */
   states: ProfileState[];
-  /** False when the epoch key was missing or different before or after the ops: Redis lost its state. */
+  /**
+   * False when an epoch key was missing or different before or after the ops (for a cluster: the key
+   * of any master the unit touched): Redis, or that master, lost its state.
+   */
   epochIntact: boolean;
 }
 
@@ -76,21 +80,66 @@ export class RedisStateError extends Error {
 }
 
 /**
+ * Where the epoch of a part of the state lives: the whole server when standalone (one shard), or one
+ * master of a Redis Cluster with the slots it serves.
+ */
+export interface EpochShard {
+  /** For logs: `standalone`, or the master's address and slot ranges. */
+  label: string;
+  /** The master's address (cluster only). */
+  master: string | undefined;
+  epochKey: string;
+  rebuildingKey: string;
+  /** What the epoch key holds while this shard's state belongs to `epoch`. */
+  epochValue(epoch: number): string;
+}
+
+/** The shards of the state as the client sees them now, and which one holds a customer. */
+export interface EpochShards {
+  shards: readonly EpochShard[];
+  shardOfCustomer(customerId: number): number;
+}
+
+type Pipe = ScriptPipeline & {
+  get(key: string): unknown;
+  set(key: string, value: string): unknown;
+  del(key: string): unknown;
+  zadd(key: string, ...scoreMembers: string[]): unknown;
+};
+
+/**
  * Per-customer aggregates in Redis, changed only through the idempotent Lua scripts. One pipeline
- * per unit: epoch check, one script call per customer (its ops, then its state), epoch check again.
+ * per unit and per shard (a standalone server is one shard, a cluster has one per master): the shard's
+ * epoch, one script call per customer (its ops, then its state), the shard's epoch again. Every script
+ * call touches the keys of one customer, which share a hash slot.
  */
 export class AggregateStore {
   private readonly markerRetentionMs: number;
   private readonly now: () => number;
+  private layout: ShardLayout | undefined;
+  private layoutShards: EpochShards | undefined;
+  private readonly standalone: EpochShards;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: RedisKeys,
     options: AggregateStoreOptions = {},
   ) {
     defineScripts(redis);
     this.markerRetentionMs = options.markerRetentionMs ?? DEFAULT_MARKER_RETENTION_MS;
     this.now = options.now ?? Date.now;
+    this.standalone = {
+      shards: [
+        {
+          label: 'standalone',
+          master: undefined,
+          epochKey: keys.epoch(),
+          rebuildingKey: keys.rebuilding(),
+          epochValue: (epoch) => String(epoch),
+        },
+      ],
+      shardOfCustomer: () => 0,
+    };
   }
 
   /** Markers published before this instant (microseconds) are no longer needed. */
@@ -98,39 +147,77 @@ export class AggregateStore {
     return (this.now() - this.markerRetentionMs) * 1000;
   }
 
-  async readEpoch(): Promise<number | null> {
-    const v = await this.redis.get(this.keys.epoch());
-    return v === null ? null : Number(v);
+  /**
+   * The shards as the client sees the slot map now (waits for a cluster client to learn it). The same
+   * object comes back while the map is unchanged.
+   */
+  async shards(): Promise<EpochShards> {
+    const redis = this.redis;
+    if (!isCluster(redis)) return this.standalone;
+    if (redis.slots.length === 0) await redis.ping();
+    const masterOf = (slot: number) => redis.slots[slot]?.[0];
+    if (this.layout && this.layoutShards && this.layout.matches(masterOf)) return this.layoutShards;
+    let layout: ShardLayout;
+    try {
+      layout = ShardLayout.fromSlotMasters(masterOf);
+    } catch (err) {
+      throw new RedisStateError((err as Error).message, { cause: err });
+    }
+    const keys = this.keys;
+    this.layout = layout;
+    this.layoutShards = {
+      shards: layout.shards.map((sh) => ({
+        label: `${sh.master} slots ${rangesText(sh.ranges)}`,
+        master: sh.master,
+        epochKey: keys.shardEpoch(sh.tag),
+        rebuildingKey: keys.shardRebuilding(sh.tag),
+        epochValue: (epoch) => shardEpochValue(epoch, sh),
+      })),
+      shardOfCustomer: (id) => layout.shardOfKey(keys.customer(id).aggregate),
+    };
+    return this.layoutShards;
   }
 
-  /** Removes every key of the namespace and marks a rebuild as started. */
-  async beginRebuild(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.pattern(), 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await this.redis.unlink(...keys);
-    } while (cursor !== '0');
-    await this.redis.set(this.keys.rebuilding(), String(Date.now()));
-  }
-
-  /** Publishes the epoch of a finished rebuild; false when Redis lost the data during the load. */
-  async publishEpoch(epoch: number): Promise<boolean> {
-    const r = await (
-      this.redis as unknown as { cdpPublishEpoch(...a: (string | number)[]): Promise<number> }
-    ).cdpPublishEpoch(this.keys.rebuilding(), this.keys.epoch(), epoch);
-    return r === 1;
+  /** The shards whose epoch key does not hold `epoch` (missing: the shard lost its data). */
+  async lostShards(view: EpochShards, epoch: number): Promise<number[]> {
+    const values = await Promise.all(view.shards.map((sh) => this.redis.get(sh.epochKey)));
+    return values.flatMap((v, i) => (v === view.shards[i]!.epochValue(epoch) ? [] : [i]));
   }
 
   /**
-   * Applies a unit's ops and reads the state of `customers` (plus every customer with an op) in one
-   * pipeline: the epoch, one script call per customer with that customer's ops in order, the epoch
-   * again. Ops of different customers touch different keys, so grouping them per customer keeps every
-   * customer's order and changes nothing else.
+   * Starts a rebuild of the `lost` shards: removes every key of the namespace on them, then marks a
+   * rebuild as started on every shard (a shard that loses its data during the load loses the marker).
+   */
+  async beginRebuild(view: EpochShards, lost: readonly number[]): Promise<void> {
+    if (!isCluster(this.redis)) {
+      await deleteKeys(this.redis, this.keys.pattern());
+    } else if (lost.length > 0) {
+      const masters = new Set(lost.map((i) => view.shards[i]!.master!));
+      await deleteKeys(this.redis, this.keys.pattern(), masters);
+    }
+    const started = String(Date.now());
+    await Promise.all(view.shards.map((sh) => this.redis.set(sh.rebuildingKey, started)));
+  }
+
+  /**
+   * Publishes the epoch of a finished rebuild on every shard; false when a shard lost its data during
+   * the load (its marker is gone) and the rebuild must start over.
+   */
+  async publishEpoch(view: EpochShards, epoch: number): Promise<boolean> {
+    const client = this.redis as unknown as { cdpPublishEpoch(...a: (string | number)[]): Promise<number> };
+    const r = await Promise.all(
+      view.shards.map((sh) => client.cdpPublishEpoch(sh.rebuildingKey, sh.epochKey, sh.epochValue(epoch))),
+    );
+    return r.every((x) => x === 1);
+  }
+
+  /**
+   * Applies a unit's ops and reads the state of `customers` (plus every customer with an op), one
+   * pipeline per shard: the shard's epoch, one script call per customer with that customer's ops in
+   * order, the epoch again. Ops of different customers touch different keys, so grouping them per
+   * customer keeps every customer's order and changes nothing else.
    */
   async applyAndRead(ops: readonly ApplyOp[], customers: readonly number[], epoch: number): Promise<ApplyResult> {
-    const p = this.redis.pipeline() as unknown as ScriptPipeline & { get(key: string): unknown };
-    const epochKey = this.keys.epoch();
     const base = versionBase(epoch).toString();
     let horizon: string | null = null;
     const calls = new Map<number, { args: (string | number)[]; ops: number[]; marked: boolean }>();
@@ -149,81 +236,131 @@ export class AggregateStore {
       if (op.pos.marker !== undefined) c.marked = true;
       encodeOp(op, c.args);
     });
-    p.get(epochKey);
-    for (const [id, c] of calls) {
-      const k = this.keys.customer(id);
-      if (c.marked) horizon ??= String(this.markerHorizonMicros());
-      p.cdpApplyBatch(k.aggregate, k.productLines, k.campaigns, k.markers, base, c.marked ? horizon! : '', ...c.args);
-    }
-    p.get(epochKey);
-    const replies = await p.exec();
-    if (!replies) throw new RedisStateError('Redis pipeline was discarded');
-    const values = replies.map(([err, value], i) => {
-      if (err) throw new RedisStateError(`Redis command ${i} of the batch failed: ${err.message}`, { cause: err });
-      return value;
-    });
-    const expected = String(epoch);
-    const epochIntact = values[0] === expected && values[values.length - 1] === expected;
+    const view = await this.shards();
+    const groups = groupByShard(view, [...calls.keys()]);
     const outcomes: number[] = new Array(ops.length);
     const stateOf = new Map<number, ProfileState>();
-    let n = 1;
-    for (const [id, c] of calls) {
-      const [opOutcomes, ...state] = values[n++] as BatchReply;
-      c.ops.forEach((opIndex, j) => {
-        outcomes[opIndex] = Number(opOutcomes[j]);
-      });
-      stateOf.set(id, parseState(id, state));
-    }
-    return { outcomes, states: customers.map((id) => stateOf.get(id)!), epochIntact };
+    const intact = await Promise.all(
+      groups.map(async ([shard, ids]) => {
+        const p = this.redis.pipeline() as unknown as Pipe;
+        const epochKey = view.shards[shard]!.epochKey;
+        p.get(epochKey);
+        for (const id of ids) {
+          const c = calls.get(id)!;
+          const k = this.keys.customer(id);
+          if (c.marked) horizon ??= String(this.markerHorizonMicros());
+          p.cdpApplyBatch(
+            k.aggregate,
+            k.productLines,
+            k.campaigns,
+            k.markers,
+            base,
+            c.marked ? horizon! : '',
+            ...c.args,
+          );
+        }
+        p.get(epochKey);
+        const values = await execAll(p, (i, err) => `Redis command ${i} of the batch failed: ${err.message}`);
+        let n = 1;
+        for (const id of ids) {
+          const c = calls.get(id)!;
+          const [opOutcomes, ...state] = values[n++] as BatchReply;
+          c.ops.forEach((opIndex, j) => {
+            outcomes[opIndex] = Number(opOutcomes[j]);
+          });
+          stateOf.set(id, parseState(id, state));
+        }
+        const expected = view.shards[shard]!.epochValue(epoch);
+        return values[0] === expected && values[values.length - 1] === expected;
+      }),
+    );
+    return { outcomes, states: customers.map((id) => stateOf.get(id)!), epochIntact: intact.every(Boolean) };
   }
 
   /** Reads customers' states (no epoch check). */
   async read(customers: readonly number[]): Promise<StoredProfile[]> {
     if (customers.length === 0) return [];
-    const p = this.redis.pipeline() as unknown as ScriptPipeline;
-    for (const id of customers) {
-      const k = this.keys.customer(id);
-      p.cdpReadProfile(k.aggregate, k.productLines, k.campaigns);
-    }
-    const replies = (await p.exec()) ?? [];
-    return replies.map(([err, value], i) => {
-      if (err) throw new RedisStateError(`reading customer ${customers[i]} failed: ${err.message}`, { cause: err });
-      return parseProfile(customers[i]!, value as ReadReply);
-    });
+    const byId = new Map<number, StoredProfile>();
+    const view = await this.shards();
+    await Promise.all(
+      groupByShard(view, customers).map(async ([, ids]) => {
+        const p = this.redis.pipeline() as unknown as Pipe;
+        for (const id of ids) {
+          const k = this.keys.customer(id);
+          p.cdpReadProfile(k.aggregate, k.productLines, k.campaigns);
+        }
+        const replies = (await p.exec()) ?? [];
+        replies.forEach(([err, value], i) => {
+          if (err) throw new RedisStateError(`reading customer ${ids[i]} failed: ${err.message}`, { cause: err });
+          byId.set(ids[i]!, parseProfile(ids[i]!, value as ReadReply));
+        });
+      }),
+    );
+    return customers.map((id) => byId.get(id)!);
   }
 
   /** Replaces customers' whole states (rebuild). */
   async load(profiles: readonly StoredProfile[]): Promise<void> {
     if (profiles.length === 0) return;
-    const p = this.redis.pipeline() as unknown as ScriptPipeline & {
-      del(key: string): unknown;
-      zadd(key: string, ...scoreMembers: string[]): unknown;
-    };
-    for (const prof of profiles) {
-      const k = this.keys.customer(prof.state.customerId);
-      const { agg, products, campaigns } = serializeProfile(prof);
-      p.cdpLoadProfile(
-        k.aggregate,
-        k.productLines,
-        k.campaigns,
-        agg.length / 2,
-        products.length / 2,
-        ...agg,
-        ...products,
-        ...campaigns,
-      );
-      const markers = prof.markers ?? [];
-      if (markers.length > 0) p.del(k.markers);
-      for (let i = 0; i < markers.length; i += 1000) {
-        const args: string[] = [];
-        for (const [marker, micros] of markers.slice(i, i + 1000)) args.push(micros, marker);
-        p.zadd(k.markers, ...args);
-      }
-    }
-    const replies = (await p.exec()) ?? [];
-    for (const [err] of replies)
-      if (err) throw new RedisStateError(`loading a profile failed: ${err.message}`, { cause: err });
+    const view = await this.shards();
+    const byId = new Map(profiles.map((prof) => [prof.state.customerId, prof]));
+    await Promise.all(
+      groupByShard(view, [...byId.keys()]).map(async ([, ids]) => {
+        const p = this.redis.pipeline() as unknown as Pipe;
+        for (const id of ids) {
+          const prof = byId.get(id)!;
+          const k = this.keys.customer(prof.state.customerId);
+          const { agg, products, campaigns } = serializeProfile(prof);
+          p.cdpLoadProfile(
+            k.aggregate,
+            k.productLines,
+            k.campaigns,
+            agg.length / 2,
+            products.length / 2,
+            ...agg,
+            ...products,
+            ...campaigns,
+          );
+          const markers = prof.markers ?? [];
+          if (markers.length > 0) p.del(k.markers);
+          for (let i = 0; i < markers.length; i += 1000) {
+            const args: string[] = [];
+            for (const [marker, micros] of markers.slice(i, i + 1000)) args.push(micros, marker);
+            p.zadd(k.markers, ...args);
+          }
+        }
+        const replies = (await p.exec()) ?? [];
+        for (const [err] of replies)
+          if (err) throw new RedisStateError(`loading a profile failed: ${err.message}`, { cause: err });
+      }),
+    );
   }
+}
+
+/**
+ * Customers per shard, in first-seen order within each shard; one group holding them all when there
+ * is one shard (standalone), so a standalone server gets exactly one pipeline.
+ */
+export function groupByShard(view: EpochShards, customers: readonly number[]): [number, number[]][] {
+  if (view.shards.length === 1) return [[0, [...customers]]];
+  const groups = new Map<number, number[]>();
+  for (const id of customers) {
+    const shard = view.shardOfCustomer(id);
+    const list = groups.get(shard);
+    if (list) list.push(id);
+    else groups.set(shard, [id]);
+  }
+  return [...groups];
+}
+
+/** Runs a pipeline; every reply, or a RedisStateError for the first failed command. */
+async function execAll(p: Pipe, describe: (i: number, err: Error) => string): Promise<unknown[]> {
+  const replies = await p.exec();
+  if (!replies) throw new RedisStateError('Redis pipeline was discarded');
+  return replies.map(([err, value], i) => {
+    if (err) throw new RedisStateError(describe(i, err), { cause: err });
+    return value;
+  });
 }
 
 /** Appends one op as the batch script reads it: kind, guard, guard key, sequence, payload count, payload. */

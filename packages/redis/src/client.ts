@@ -1,5 +1,14 @@
-import { Redis } from 'ioredis';
+import type { RedisClusterConfig } from '@cdp360/config';
+import { Cluster, Redis } from 'ioredis';
 import { defineScripts } from './scripts';
+import { slotOf } from './shard-layout';
+
+/** A standalone Redis connection or a Redis Cluster client: what every part of the system takes. */
+export type RedisClient = Redis | Cluster;
+
+export function isCluster(redis: RedisClient): redis is Cluster {
+  return (redis as Cluster).isCluster === true;
+}
 
 /** A Redis client for the updater: commands fail fast instead of queueing forever while disconnected. */
 export function createRedis(url: string, options: { connectionName?: string } = {}): Redis {
@@ -11,4 +20,81 @@ export function createRedis(url: string, options: { connectionName?: string } = 
   });
   defineScripts(redis);
   return redis;
+}
+
+/**
+ * A Redis Cluster client with the same fail-fast settings on every node. Reads and writes go to the
+ * masters only (`scaleReads: 'master'`): a replica may lag, and the aggregates are read back to derive
+ * rows.
+ */
+export function createRedisCluster(cluster: RedisClusterConfig, options: { connectionName?: string } = {}): Cluster {
+  const client = new Cluster(cluster.nodes, {
+    scaleReads: 'master',
+    enableOfflineQueue: true,
+    clusterRetryStrategy: (times) => Math.min(times * 100, 2000),
+    redisOptions: {
+      connectionName: options.connectionName ?? 'cdp360',
+      maxRetriesPerRequest: 3,
+      username: cluster.username,
+      password: cluster.password,
+      tls: cluster.tls ? {} : undefined,
+    },
+  });
+  defineScripts(client);
+  return client;
+}
+
+/** The client the configuration asks for: a cluster client when REDIS_CLUSTER_NODES is set. */
+export function connectRedis(
+  config: { redisUrl: string; redisCluster?: RedisClusterConfig | undefined },
+  options: { connectionName?: string } = {},
+): RedisClient {
+  return config.redisCluster ? createRedisCluster(config.redisCluster, options) : createRedis(config.redisUrl, options);
+}
+
+/**
+ * The servers that hold data: the client itself when standalone, each master of a cluster (after the
+ * client has learnt the slot map).
+ */
+export async function dataNodes(redis: RedisClient): Promise<Redis[]> {
+  if (!isCluster(redis)) return [redis];
+  if (redis.slots.length === 0 || redis.status !== 'ready') await redis.ping();
+  return redis.nodes('master');
+}
+
+/** The node's address as the cluster's slot map names it. */
+export function nodeAddress(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
+}
+
+/**
+ * Deletes every key matching `pattern` (never a FLUSHALL: the server may be shared), scanning each
+ * master of a cluster; `onlyNodes` limits it to some masters (addresses as in the slot map).
+ */
+export async function deleteKeys(redis: RedisClient, pattern: string, onlyNodes?: ReadonlySet<string>): Promise<void> {
+  const cluster = isCluster(redis);
+  for (const node of await dataNodes(redis)) {
+    if (onlyNodes && !onlyNodes.has(nodeAddress(node))) continue;
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      if (!cluster) {
+        await node.unlink(...keys);
+        continue;
+      }
+      // A command's keys must share a slot in a cluster: one UNLINK per slot, pipelined to this node.
+      const bySlot = new Map<number, string[]>();
+      for (const k of keys) {
+        const s = slotOf(k);
+        const list = bySlot.get(s);
+        if (list) list.push(k);
+        else bySlot.set(s, [k]);
+      }
+      const p = node.pipeline();
+      for (const list of bySlot.values()) p.unlink(...list);
+      for (const [err] of (await p.exec()) ?? []) if (err) throw err;
+    } while (cursor !== '0');
+  }
 }

@@ -17,8 +17,13 @@ export interface CustomerKeys {
 }
 
 export class RedisKeys {
-  /** @param namespace prefix of every key (tests isolate themselves with a random one) */
-  constructor(readonly namespace = 'cdp:') {}
+  /**
+   * @param namespace prefix of every key (tests isolate themselves with a random one); no braces, which
+   * would replace the keys' Redis Cluster hash tags
+   */
+  constructor(readonly namespace = 'cdp:') {
+    if (/[{}]/.test(namespace)) throw new Error(`Redis namespace ${JSON.stringify(namespace)} must not contain { or }`);
+  }
 
   customer(customerId: number): CustomerKeys {
     const tag = `${this.namespace}{c:${customerId}}`;
@@ -36,6 +41,19 @@ export class RedisKeys {
   /** Present while a rebuild is loading; a rebuild only publishes its epoch if this survived. */
   rebuilding(): string {
     return `${this.namespace}{meta}:rebuilding`;
+  }
+
+  /**
+   * In a Redis Cluster, each master has its own epoch key, with a hash tag that lands in that master's
+   * slots (see ShardLayout): a master that loses its data loses its epoch with it.
+   */
+  shardEpoch(tag: string): string {
+    return `${this.namespace}{${tag}}:epoch`;
+  }
+
+  /** The rebuild marker of a cluster master (same slot as its epoch key). */
+  shardRebuilding(tag: string): string {
+    return `${this.namespace}{${tag}}:rebuilding`;
   }
 
   /** Pattern matching every key of the namespace (for tests and tooling, never on a hot path). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /** Lua scripts live in ../lua, one per file; `--@include NAME` pulls in a shared fragment. */
 const LUA_DIR = path.resolve(__dirname, '../lua');
@@ -19,10 +19,10 @@ export function loadLua(file: string): string {
   return text.replace(/^--@include (\S+)$/gm, (_m, name: string) => loadLua(name));
 }
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakSet<Redis | Cluster>();
 
 /** Registers the scripts on a client once (ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT). */
-export function defineScripts(redis: Redis): void {
+export function defineScripts(redis: Redis | Cluster): void {
   if (defined.has(redis)) return;
   for (const [name, spec] of Object.entries(SCRIPTS)) {
     redis.defineCommand(name, { numberOfKeys: spec.keys, lua: loadLua(spec.file) });

@@ -1,15 +1,14 @@
 import { type Config, type Logger, loadTriggerRules } from '@cdp360/config';
 import { createPool } from '@cdp360/postgres';
-import { AggregateStore, createRedis, RedisKeys } from '@cdp360/redis';
+import { AggregateStore, connectRedis, type RedisClient, RedisKeys } from '@cdp360/redis';
 import type { TriggerSink } from '@cdp360/trigger-outbox';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { ProfilePipeline } from './pipeline';
 import type { DeadLetterSink } from './source';
 
 export interface PipelineContext {
   db: Pool;
-  redis: Redis;
+  redis: RedisClient;
   store: AggregateStore;
   pipeline: ProfilePipeline;
   close(): Promise<void>;
@@ -31,7 +30,7 @@ export function openPipeline(options: {
   const { config, logger } = options;
   const rules = options.triggerSink ? loadTriggerRules(config.triggersFile) : undefined;
   const db = createPool(config.databaseUrl, { applicationName: options.applicationName, max: 8, logger });
-  const redis = createRedis(config.redisUrl, { connectionName: options.applicationName });
+  const redis = connectRedis(config, { connectionName: options.applicationName });
   const store = new AggregateStore(redis, new RedisKeys(options.redisNamespace));
   const pipeline = new ProfilePipeline({
     db,

@@ -4,6 +4,7 @@ import {
   bumpUpdaterState,
   type FactsProfile,
   profilesFromFacts,
+  profilesFromFactsFor,
   readUpdaterState,
 } from '@cdp360/postgres';
 import { type AggregateStore, type StoredProfile, versionBase } from '@cdp360/redis';
@@ -22,6 +23,8 @@ export interface RebuildResult {
   customers: number;
   rebuilt: boolean;
   durationMs: number;
+  /** The shards rebuilt when only some Redis Cluster masters had lost their state (else all were). */
+  shards?: string[];
 }
 
 function storedFromFacts(f: FactsProfile, version: bigint): StoredProfile {
@@ -38,9 +41,12 @@ function storedFromFacts(f: FactsProfile, version: bigint): StoredProfile {
 }
 
 /**
- * Rebuilds every customer's Redis aggregates from the durable facts in Postgres, under a new epoch.
- * One instance at a time (advisory lock); safe to interrupt and run again (it starts over). With
- * `onlyIfLost`, does nothing when Redis already holds the current epoch (another instance rebuilt).
+ * Rebuilds customers' Redis aggregates from the durable facts in Postgres, under a new epoch: all of
+ * them, or with `onlyIfLost` those of the shards that lost their state (a standalone server is one
+ * shard; a Redis Cluster has one per master, and a master that was flushed or restarted empty, or
+ * whose slots changed, is rebuilt while the others keep theirs). Does nothing when every shard holds
+ * the current epoch (another instance rebuilt). One instance at a time (advisory lock); safe to
+ * interrupt and run again (it starts over).
  */
 export async function rebuildAggregates(
   deps: { db: Pool; store: AggregateStore; logger: Logger },
@@ -53,28 +59,43 @@ export async function rebuildAggregates(
     await lock.query('SELECT pg_advisory_lock($1)', [REBUILD_LOCK]);
     for (let attempt = 1; ; attempt++) {
       const current = Number(await readUpdaterState(lock, 'redis_epoch'));
-      if (options.onlyIfLost && current > 0 && (await store.readEpoch()) === current) {
+      const view = await store.shards();
+      const all = view.shards.map((_, i) => i);
+      const lost = options.onlyIfLost && current > 0 ? await store.lostShards(view, current) : all;
+      if (lost.length === 0) {
         return { epoch: current, customers: 0, rebuilt: false, durationMs: Date.now() - started };
       }
+      const partial = lost.length < all.length;
       const epoch = Number(await bumpUpdaterState(lock, 'redis_epoch'));
       const version = versionBase(epoch) + 1n;
-      await store.beginRebuild();
-      const ids = await allCustomerIds(db);
+      await store.beginRebuild(view, lost);
+      // The shards that keep their state must still hold it now that their markers are set.
+      if (partial && (await store.lostShards(view, current)).length !== lost.length) {
+        logger.warn({ epoch, attempt }, 'another Redis shard lost its state before the rebuild began; starting over');
+        continue;
+      }
+      const lostSet = new Set(lost);
+      const ids = (await allCustomerIds(db)).filter((id) => !partial || lostSet.has(view.shardOfCustomer(id)));
       const chunk = options.chunkSize ?? 2000;
+      const markersSinceMicros = store.markerHorizonMicros();
       let done = 0;
       for (let i = 0; i < ids.length; i += chunk) {
         const slice = ids.slice(i, i + chunk);
-        const profiles = await profilesFromFacts(db, slice[0]!, slice[slice.length - 1]!, {
-          markersSinceMicros: store.markerHorizonMicros(),
-        });
+        const profiles = partial
+          ? await profilesFromFactsFor(db, slice, { markersSinceMicros })
+          : await profilesFromFacts(db, slice[0]!, slice[slice.length - 1]!, { markersSinceMicros });
         await store.load(profiles.map((p) => storedFromFacts(p, version)));
         done += slice.length;
         options.onProgress?.({ customers: done, total: ids.length });
       }
-      if (await store.publishEpoch(epoch)) {
+      if (await store.publishEpoch(view, epoch)) {
         const durationMs = Date.now() - started;
-        logger.info({ epoch, customers: ids.length, durationMs }, 'rebuilt Redis aggregates from Postgres facts');
-        return { epoch, customers: ids.length, rebuilt: true, durationMs };
+        const shards = partial ? lost.map((i) => view.shards[i]!.label) : undefined;
+        logger.info(
+          { epoch, customers: ids.length, durationMs, ...(shards ? { shards } : {}) },
+          'rebuilt Redis aggregates from Postgres facts',
+        );
+        return { epoch, customers: ids.length, rebuilt: true, durationMs, ...(shards ? { shards } : {}) };
       }
       logger.warn({ epoch, attempt }, 'Redis lost data during the rebuild; starting over');
     }
