@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Local service stack for tests and CI: Apache Kafka (KRaft, from the Maven Central jars), Postgres,
-# Redis and the Google Pub/Sub emulator.
+# Redis, a 3-master Redis Cluster and the Google Pub/Sub emulator.
 #
 #   bash deploy/local/stack.sh up       start what is missing, wait until each answers, write .stack/env
 #   bash deploy/local/stack.sh status   print each service and whether it answers (exit 1 if one is down)
 #   bash deploy/local/stack.sh down     stop what this script started (never the machine's own services)
 #
 # Postgres and Redis: DATABASE_URL / REDIS_URL (or the defaults below) are used when they answer;
-# otherwise private instances are started from the binaries on PATH. Run state lives in .stack/,
+# otherwise private instances are started from the binaries on PATH. The Redis Cluster (for the cluster
+# tests; CDP_TEST_REDIS_CLUSTER_NODES in .stack/env) is always a private one: three redis-server
+# --cluster-enabled masters on 127.0.0.1:7001-7003 (CDP360_REDIS_CLUSTER_PORT sets the first port; the
+# cluster bus uses port+10000), no persistence. Run state lives in .stack/,
 # downloaded jars in .cache/ (both git-ignored). `up` is idempotent and safe to run concurrently.
 set -euo pipefail
 
@@ -29,6 +32,10 @@ PG_PRIVATE_PORT="${CDP360_PRIVATE_PG_PORT:-55432}"
 REDIS_PRIVATE_PORT="${CDP360_PRIVATE_REDIS_PORT:-56379}"
 PG_DIR="$STACK/postgres"
 REDIS_DIR="$STACK/redis"
+
+RC_BASE_PORT="${CDP360_REDIS_CLUSTER_PORT:-7001}"
+RC_PORTS=("$RC_BASE_PORT" "$((RC_BASE_PORT + 1))" "$((RC_BASE_PORT + 2))")
+RC_DIR="$STACK/redis-cluster"
 
 PUBSUB_HOST=127.0.0.1
 PUBSUB_PORT=8085
@@ -346,6 +353,112 @@ redis_up() {
 redis_down() { stop_pidfile "$REDIS_DIR/redis.pid" "the private redis" 10; }
 
 # ---------------------------------------------------------------------------------------------------
+# Redis Cluster (3 masters, no replicas, no persistence)
+
+RC_MISSING_REASON=""
+RC_EXTERNAL=""
+
+rc_nodes() {
+  local IFS=, out=() p
+  for p in "${RC_PORTS[@]}"; do out+=("127.0.0.1:$p"); done
+  echo "${out[*]}"
+}
+
+rc_cli() {
+  local port="$1"
+  shift
+  timeout 5 redis-cli -h 127.0.0.1 -p "$port" "$@" 2>/dev/null
+}
+
+# true when every node says the cluster is ok and knows three masters
+rc_healthy() {
+  local p info
+  for p in "${RC_PORTS[@]}"; do
+    info="$(rc_cli "$p" cluster info)" || return 1
+    grep -q '^cluster_state:ok' <<<"$info" && grep -q '^cluster_size:3' <<<"$info" || return 1
+  done
+}
+
+# true when the node has never joined a cluster (knows only itself, serves no slot)
+rc_fresh() {
+  local info
+  info="$(rc_cli "$1" cluster info)" || return 1
+  grep -q '^cluster_known_nodes:1' <<<"$info" && grep -q '^cluster_slots_assigned:0' <<<"$info"
+}
+
+redis_cluster_up() {
+  if ! have redis-server; then
+    RC_MISSING_REASON="redis-server is not installed (the Redis Cluster tests start cluster nodes from it)"
+    banner "WARNING: no local Redis Cluster: $RC_MISSING_REASON." \
+      "The Redis Cluster integration tests will FAIL with this reason. Install it: apt-get install -y redis-server"
+    return 0
+  fi
+  if rc_healthy; then
+    local ours=0 p
+    for p in "${RC_PORTS[@]}"; do pid_alive "$RC_DIR/$p/redis.pid" && ours=$((ours + 1)); done
+    if ((ours == 0)); then
+      step "redis cluster: a healthy 3-master cluster already answers on $(rc_nodes); using it (not started by this script)"
+      RC_EXTERNAL=1
+    else
+      step "redis cluster: already running on $(rc_nodes)"
+    fi
+    return 0
+  fi
+  local p i
+  for p in "${RC_PORTS[@]}"; do
+    if pid_alive "$RC_DIR/$p/redis.pid"; then continue; fi
+    if port_open 127.0.0.1 "$p" || port_open 127.0.0.1 "$((p + 10000))"; then
+      die "port $p (or its cluster bus port $((p + 10000))) is taken by a process this script did not start." \
+        "Find it with: ss -ltnp 'sport = :$p'   or set CDP360_REDIS_CLUSTER_PORT to another first port."
+    fi
+    mkdir -p "$RC_DIR/$p"
+    step "redis cluster: starting a node on 127.0.0.1:$p (no persistence)"
+    spawn "$RC_DIR/$p/redis.pid" "$RC_DIR/$p/redis.log" redis-server --port "$p" --bind 127.0.0.1 \
+      --cluster-enabled yes --cluster-config-file "$RC_DIR/$p/nodes.conf" --cluster-node-timeout 5000 \
+      --save '' --appendonly no --daemonize no --dir "$RC_DIR/$p" --protected-mode yes
+  done
+  for p in "${RC_PORTS[@]}"; do
+    for i in $(seq 1 100); do
+      [[ "$(rc_cli "$p" ping)" == PONG ]] && break
+      pid_alive "$RC_DIR/$p/redis.pid" || {
+        cat "$RC_DIR/$p/redis.log" >&2
+        die "the Redis Cluster node on port $p exited during start-up (log above)"
+      }
+      ((i == 100)) && die "the Redis Cluster node on port $p did not answer PING within 10s (see ${RC_DIR#"$ROOT"/}/$p/redis.log)"
+      sleep 0.1
+    done
+  done
+  # Nodes restarted from their nodes.conf rejoin by themselves; fresh ones form a new cluster.
+  local fresh=0
+  for p in "${RC_PORTS[@]}"; do rc_fresh "$p" && fresh=$((fresh + 1)); done
+  if ((fresh == ${#RC_PORTS[@]})); then
+    step "redis cluster: creating a 3-master cluster on $(rc_nodes)"
+    local hosts=() out
+    for p in "${RC_PORTS[@]}"; do hosts+=("127.0.0.1:$p"); done
+    out="$(timeout 60 redis-cli --cluster create "${hosts[@]}" --cluster-replicas 0 --cluster-yes 2>&1)" || {
+      printf '%s\n' "$out" >&2
+      die "redis-cli --cluster create failed (output above)"
+    }
+  elif ((fresh > 0)); then
+    die "the Redis Cluster nodes on $(rc_nodes) are half set up (some joined a cluster, some did not)." \
+      "Start over: bash deploy/local/stack.sh down && bash deploy/local/stack.sh up"
+  fi
+  for i in $(seq 1 300); do
+    rc_healthy && return 0
+    sleep 0.1
+  done
+  die "the Redis Cluster on $(rc_nodes) did not reach cluster_state:ok within 30s." \
+    "Check it: redis-cli --cluster check 127.0.0.1:${RC_PORTS[0]}; start over: bash deploy/local/stack.sh down && up"
+}
+
+redis_cluster_down() {
+  local p
+  for p in "${RC_PORTS[@]}"; do stop_pidfile "$RC_DIR/$p/redis.pid" "the redis cluster node on port $p" 10; done
+  # A fresh cluster (new node ids, empty slots) each `up` after `down`.
+  rm -rf "$RC_DIR"
+}
+
+# ---------------------------------------------------------------------------------------------------
 # Pub/Sub emulator
 
 PUBSUB_MISSING_REASON=""
@@ -424,6 +537,14 @@ write_env() {
     echo "export KAFKA_BROKERS='$KAFKA_HOST:$KAFKA_PORT'"
     echo "export DATABASE_URL='$PG_URL'"
     echo "export REDIS_URL='$RDS_URL'"
+    if [[ -z "$RC_MISSING_REASON" ]]; then
+      echo "# A private 3-master Redis Cluster for the cluster tests (REDIS_CLUSTER_NODES of their processes)."
+      echo "export CDP_TEST_REDIS_CLUSTER_NODES='$(rc_nodes)'"
+      echo "unset CDP_TEST_REDIS_CLUSTER_UNAVAILABLE"
+    else
+      echo "unset CDP_TEST_REDIS_CLUSTER_NODES"
+      echo "export CDP_TEST_REDIS_CLUSTER_UNAVAILABLE='$RC_MISSING_REASON'"
+    fi
     echo "export PUBSUB_PROJECT_ID='$PUBSUB_PROJECT'"
     if [[ -z "$PUBSUB_MISSING_REASON" ]]; then
       echo "export PUBSUB_EMULATOR_HOST='$PUBSUB_HOST:$PUBSUB_PORT'"
@@ -450,6 +571,7 @@ cmd_up() {
   kafka_up
   pg_up
   redis_up
+  redis_cluster_up
   pubsub_up
   write_env
   say ""
@@ -461,6 +583,13 @@ cmd_up() {
   fi
   say "  postgres  $PG_URL"
   say "  redis     $RDS_URL"
+  if [[ -n "$RC_MISSING_REASON" ]]; then
+    say "  cluster   NOT AVAILABLE: $RC_MISSING_REASON"
+  elif [[ -n "$RC_EXTERNAL" ]]; then
+    say "  cluster   $(rc_nodes)  (Redis Cluster, 3 masters, already running, not started by stack.sh)"
+  else
+    say "  cluster   $(rc_nodes)  (Redis Cluster, 3 masters, no persistence; logs .stack/redis-cluster/)"
+  fi
   if [[ -z "$PUBSUB_MISSING_REASON" ]]; then
     say "  pubsub    $PUBSUB_HOST:$PUBSUB_PORT  (emulator, project $PUBSUB_PROJECT)"
   else
@@ -473,6 +602,7 @@ cmd_down() {
   lock
   kafka_down
   pubsub_down
+  redis_cluster_down
   redis_down
   pg_down
   rm -f "$STACK/env"
@@ -505,6 +635,17 @@ cmd_status() {
   [[ "$redis_url" == "redis://127.0.0.1:$REDIS_PRIVATE_PORT" ]] && who="private instance, pid file .stack/redis/redis.pid"
   if redis_answers "$redis_url"; then say "redis     $redis_url  answers  ($who)"; else
     say "redis     $redis_url  DOWN  ($who)"
+    failed=1
+  fi
+
+  who="not started by stack.sh"
+  pid_alive "$RC_DIR/${RC_PORTS[0]}/redis.pid" && who="started by stack.sh, data in .stack/redis-cluster"
+  if rc_healthy; then
+    say "cluster   $(rc_nodes)  answers  (3 masters, $who)"
+  elif [[ -n "${CDP_TEST_REDIS_CLUSTER_UNAVAILABLE:-}" ]]; then
+    say "cluster   not available: $CDP_TEST_REDIS_CLUSTER_UNAVAILABLE (Redis Cluster tests fail)"
+  else
+    say "cluster   $(rc_nodes)  DOWN  ($who)"
     failed=1
   fi
 
