@@ -1,7 +1,7 @@
 // Jest globalSetup for the integration project: find the local stack and make sure it answers before
 // any test starts, so a missing service fails in seconds with one clear message instead of as many
 // time-outs as there are tests.
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import {
@@ -71,6 +71,23 @@ async function checkRedis(url: string): Promise<void> {
   }
 }
 
+async function checkRedisCluster(nodes: string): Promise<void> {
+  const cluster = new Cluster(
+    nodes
+      .split(',')
+      .map((n) => ({ host: n.slice(0, n.lastIndexOf(':')), port: Number(n.slice(n.lastIndexOf(':') + 1)) })),
+    { lazyConnect: true, enableOfflineQueue: false, clusterRetryStrategy: () => null },
+  );
+  cluster.on('error', () => {}); // reported through the rejected connect below
+  try {
+    await cluster.connect();
+    const info = String(await cluster.cluster('INFO'));
+    if (!/cluster_state:ok/.test(info)) throw new Error(`cluster_state is not ok:\n${info}`);
+  } finally {
+    cluster.disconnect();
+  }
+}
+
 async function checkPubSubEmulator(host: string): Promise<void> {
   const response = await fetch(`http://${host}/`, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -84,6 +101,8 @@ export default async function globalSetup(): Promise<void> {
     ['Postgres', urls.databaseUrl, () => checkPostgres(urls.databaseUrl)],
     ['Redis', urls.redisUrl, () => checkRedis(urls.redisUrl)],
   ];
+  const clusterNodes = process.env.CDP_TEST_REDIS_CLUSTER_NODES;
+  if (clusterNodes) checks.push(['Redis Cluster', clusterNodes, () => checkRedisCluster(clusterNodes)]);
   if (urls.pubsubEmulatorHost) {
     const host = urls.pubsubEmulatorHost;
     checks.push(['Pub/Sub emulator', host, () => checkPubSubEmulator(host)]);
