@@ -54,12 +54,14 @@ export async function createScenario(
     asOf?: string;
     /** Consumer session timeout of child updaters, ms (short: a killed member's partitions move fast). */
     sessionTimeoutMs?: number;
+    /** More environment for the config and child processes (e.g. REDIS_CLUSTER_NODES). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Scenario> {
-  const base = await scenarioBase(
-    options.asOf,
-    options.sessionTimeoutMs ? { CDP_KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs) } : {},
-  );
+  const base = await scenarioBase(options.asOf, {
+    ...(options.sessionTimeoutMs ? { CDP_KAFKA_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs) } : {}),
+    ...options.env,
+  });
   const { id, prefix, group, config, db } = base;
   const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${id}`, logger: quietLogger() });
   const admin = kafka.admin();

@@ -260,7 +260,7 @@ export class AggregateStore {
           );
         }
         p.get(epochKey);
-        const values = await execAll(p, (i, err) => `Redis command ${i} of the batch failed: ${err.message}`);
+        const values = await this.execAll(p, (i, err) => `Redis command ${i} of the batch failed: ${err.message}`);
         let n = 1;
         for (const id of ids) {
           const c = calls.get(id)!;
@@ -289,9 +289,8 @@ export class AggregateStore {
           const k = this.keys.customer(id);
           p.cdpReadProfile(k.aggregate, k.productLines, k.campaigns);
         }
-        const replies = (await p.exec()) ?? [];
-        replies.forEach(([err, value], i) => {
-          if (err) throw new RedisStateError(`reading customer ${ids[i]} failed: ${err.message}`, { cause: err });
+        const values = await this.execAll(p, (i, err) => `reading customer ${ids[i]} failed: ${err.message}`);
+        values.forEach((value, i) => {
           byId.set(ids[i]!, parseProfile(ids[i]!, value as ReadReply));
         });
       }),
@@ -329,11 +328,33 @@ export class AggregateStore {
             p.zadd(k.markers, ...args);
           }
         }
-        const replies = (await p.exec()) ?? [];
-        for (const [err] of replies)
-          if (err) throw new RedisStateError(`loading a profile failed: ${err.message}`, { cause: err });
+        await this.execAll(p, (_i, err) => `loading a profile failed: ${err.message}`);
       }),
     );
+  }
+
+  /**
+   * Runs a pipeline; every reply, or a RedisStateError for the first failed command. ioredis neither
+   * retries nor relearns the slot map when a cluster pipeline with writes is redirected (MOVED, ASK) or
+   * meets a node that is down: the map is refreshed here, so the retried unit goes where the slots are.
+   */
+  private async execAll(p: Pipe, describe: (i: number, err: Error) => string): Promise<unknown[]> {
+    const replies = await p.exec().catch((err: unknown) => {
+      this.refreshSlotMap();
+      throw err;
+    });
+    if (!replies) throw new RedisStateError('Redis pipeline was discarded');
+    return replies.map(([err, value], i) => {
+      if (err) {
+        this.refreshSlotMap();
+        throw new RedisStateError(describe(i, err), { cause: err });
+      }
+      return value;
+    });
+  }
+
+  private refreshSlotMap(): void {
+    if (isCluster(this.redis)) this.redis.refreshSlotsCache();
   }
 }
 
@@ -351,16 +372,6 @@ export function groupByShard(view: EpochShards, customers: readonly number[]): [
     else groups.set(shard, [id]);
   }
   return [...groups];
-}
-
-/** Runs a pipeline; every reply, or a RedisStateError for the first failed command. */
-async function execAll(p: Pipe, describe: (i: number, err: Error) => string): Promise<unknown[]> {
-  const replies = await p.exec();
-  if (!replies) throw new RedisStateError('Redis pipeline was discarded');
-  return replies.map(([err, value], i) => {
-    if (err) throw new RedisStateError(describe(i, err), { cause: err });
-    return value;
-  });
 }
 
 /** Appends one op as the batch script reads it: kind, guard, guard key, sequence, payload count, payload. */

@@ -32,6 +32,10 @@ export function createRedisCluster(cluster: RedisClusterConfig, options: { conne
     scaleReads: 'master',
     enableOfflineQueue: true,
     clusterRetryStrategy: (times) => Math.min(times * 100, 2000),
+    // A master that restarts keeps its connection object (and its place in the slot map) while it is
+    // away, and the map is relearnt now and then even when nothing was redirected.
+    clusterNodeRetryStrategy: (times) => Math.min(times * 100, 2000),
+    slotsRefreshInterval: 5000,
     redisOptions: {
       connectionName: options.connectionName ?? 'cdp360',
       maxRetriesPerRequest: 3,
