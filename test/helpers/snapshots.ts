@@ -1,24 +1,29 @@
 import { diffCustomer360 } from '@cdp360/postgres';
-import type { Redis } from 'ioredis';
+import { dataNodes, type RedisClient } from '@cdp360/redis';
 import type pg from 'pg';
 
-/** Every key of a Redis namespace with its full value, sorted: equal snapshots mean equal state. */
-export async function redisSnapshot(redis: Redis, namespace: string): Promise<string[]> {
+/**
+ * Every key of a Redis namespace with its full value, sorted: equal snapshots mean equal state. Scans
+ * each master of a cluster.
+ */
+export async function redisSnapshot(redis: RedisClient, namespace: string): Promise<string[]> {
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      let value: unknown;
-      if (type === 'hash') value = Object.entries(await redis.hgetall(key)).sort();
-      else if (type === 'set') value = (await redis.smembers(key)).sort();
-      else if (type === 'zset') value = await redis.zrange(key, '0', '-1', 'WITHSCORES');
-      else value = await redis.get(key);
-      out.push(`${key} ${JSON.stringify(value)}`);
-    }
-  } while (cursor !== '0');
+  for (const node of await dataNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const type = await node.type(key);
+        let value: unknown;
+        if (type === 'hash') value = Object.entries(await node.hgetall(key)).sort();
+        else if (type === 'set') value = (await node.smembers(key)).sort();
+        else if (type === 'zset') value = await node.zrange(key, '0', '-1', 'WITHSCORES');
+        else value = await node.get(key);
+        out.push(`${key} ${JSON.stringify(value)}`);
+      }
+    } while (cursor !== '0');
+  }
   return out.sort();
 }
 
