@@ -3,6 +3,7 @@ import type { Fact } from '@cdp360/domain';
 import { AggregateStore, APPLIED, type ApplyOp, dataNodes, deleteKeys, nodeAddress, RedisKeys } from '@cdp360/redis';
 import type { Cluster } from 'ioredis';
 import { clusterClient, stackClusterNodes } from '../helpers/redis-cluster';
+import { freePort } from '../helpers/redis-server';
 
 /**
  * The store against the stack's 3-master Redis Cluster, in a namespace of its own (nothing is
@@ -75,6 +76,24 @@ describe('AggregateStore on a Redis Cluster', () => {
     expect((await store.applyAndRead([], on(2), 5)).epochIntact).toBe(true);
     expect((await store.applyAndRead([], on(lostShard), 5)).epochIntact).toBe(false);
     expect((await store.applyAndRead([], ids, 5)).epochIntact).toBe(false);
+  });
+
+  it('gives up with the variable and the address when no cluster node answers', async () => {
+    const port = await freePort();
+    const gone = clusterClient(`127.0.0.1:${port}`, 'test-unreachable');
+    gone.on('error', () => {});
+    try {
+      const started = Date.now();
+      const unreachable = new AggregateStore(gone, keys, { slotMapTimeoutMs: 1000 });
+      await expect(unreachable.shards()).rejects.toMatchObject({
+        code: 'CDP_REDIS_STATE',
+        retriable: false,
+        message: expect.stringMatching(new RegExp(`127\\.0\\.0\\.1:${port} \\(REDIS_CLUSTER_NODES\\)`)),
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      gone.disconnect();
+    }
   });
 
   it('starts a rebuild of one master without touching the others, and publishes on all', async () => {

@@ -1,4 +1,5 @@
 import type { CustomerProfileRecord, CustomerRecord, Fact, ProfileState } from '@cdp360/domain';
+import type { Cluster } from 'ioredis';
 import { parseProfile, parseState, type ReadReply, type StateReply, serializeProfile } from './aggregate-state';
 import { deleteKeys, isCluster, type RedisClient } from './client';
 import { type RedisKeys, versionBase, watermarkField } from './keys';
@@ -25,6 +26,8 @@ export interface AggregateStoreOptions {
   markerRetentionMs?: number;
   /** Injected clock, ms since the epoch (the trim horizon is now minus the retention). */
   now?: () => number;
+  /** Redis Cluster: how long the client may take to learn the slot map before the store gives up, ms. */
+  slotMapTimeoutMs?: number;
 }
 
 export const DEFAULT_MARKER_RETENTION_MS = 8 * 24 * 3600 * 1000; // 8 days: 7-day retention plus a day
@@ -72,10 +75,11 @@ export class RedisStateError extends Error {
    * fetch and process the batch again with backoff, then restart the consumer, instead of crashing it
    * (an error marked `retriable: false` is not retried). Pub/Sub nacks the unit either way.
    */
-  readonly retriable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly retriable: boolean;
+  constructor(message: string, options?: { cause?: unknown; retriable?: boolean }) {
     super(message, options);
     this.name = 'RedisStateError';
+    this.retriable = options?.retriable ?? true;
   }
 }
 
@@ -116,6 +120,7 @@ type Pipe = ScriptPipeline & {
 export class AggregateStore {
   private readonly markerRetentionMs: number;
   private readonly now: () => number;
+  private readonly slotMapTimeoutMs: number;
   private layout: ShardLayout | undefined;
   private layoutShards: EpochShards | undefined;
   private readonly standalone: EpochShards;
@@ -128,6 +133,7 @@ export class AggregateStore {
     defineScripts(redis);
     this.markerRetentionMs = options.markerRetentionMs ?? DEFAULT_MARKER_RETENTION_MS;
     this.now = options.now ?? Date.now;
+    this.slotMapTimeoutMs = options.slotMapTimeoutMs ?? SLOT_MAP_TIMEOUT_MS;
     this.standalone = {
       shards: [
         {
@@ -154,7 +160,7 @@ export class AggregateStore {
   async shards(): Promise<EpochShards> {
     const redis = this.redis;
     if (!isCluster(redis)) return this.standalone;
-    if (redis.slots.length === 0) await redis.ping();
+    if (redis.slots.length === 0) await learnSlotMap(redis, this.slotMapTimeoutMs);
     const masterOf = (slot: number) => redis.slots[slot]?.[0];
     if (this.layout && this.layoutShards && this.layout.matches(masterOf)) return this.layoutShards;
     let layout: ShardLayout;
@@ -355,6 +361,34 @@ export class AggregateStore {
 
   private refreshSlotMap(): void {
     if (isCluster(this.redis)) this.redis.refreshSlotsCache();
+  }
+}
+
+/** How long a cluster client may take to learn the slot map before the store gives up, by default. */
+const SLOT_MAP_TIMEOUT_MS = 15_000;
+
+/**
+ * Waits for a cluster client to learn the slot map. ioredis queues commands without a limit while no
+ * node answers, so without this bound an unreachable cluster would make the first unit wait forever.
+ */
+async function learnSlotMap(redis: Cluster, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const seeds = (redis as unknown as { startupNodes?: { host?: string; port?: number }[] }).startupNodes;
+      const where = seeds?.map((n) => `${n.host}:${n.port}`).join(',') ?? 'REDIS_CLUSTER_NODES';
+      reject(
+        new RedisStateError(
+          `no Redis Cluster node at ${where} (REDIS_CLUSTER_NODES) gave the slot map within ${timeoutMs / 1000}s; is the cluster up and reachable?`,
+          { retriable: false },
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([redis.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
