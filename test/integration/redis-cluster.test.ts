@@ -23,6 +23,12 @@ import {
  */
 
 const FACT_TABLES = ['purchase_transactions', 'customer_service', 'campaign_responses', 'website_behavior'];
+const FACT_TOPICS = [
+  'cdp.purchases.v1',
+  'cdp.service-interactions.v1',
+  'cdp.campaign-responses.v1',
+  'cdp.web-sessions.v1',
+] as const;
 
 describe('Redis Cluster: the stack cluster', () => {
   const nodes = stackClusterNodes();
@@ -106,13 +112,14 @@ describe('Redis Cluster: one master loses its data mid-run (a private cluster)',
     (await allCustomerIds(s.db.pool)).filter((id) => cluster.nodeOfKey(`{c:${id}}`) === node).length;
 
   it('FLUSHALL on one master, then another restarted empty: each noticed, only its customers rebuilt, same table', async () => {
-    await produceGenerated(s, {
+    const manifest = await produceGenerated(s, {
       customers: 1500,
       eventsPerCustomer: 8,
       duplicateRate: 0.03,
       invalidRate: 0.01,
       seed: 73,
     });
+    const expectedFacts = FACT_TOPICS.reduce((n, t) => n + manifest.topics[t]!.validFirst, 0);
     const facts = () => countRows(s.db.pool, FACT_TABLES);
     const p = spawnCdp(updaterArgs(), s.env);
     const waitFor = async (n: number) => {
@@ -122,12 +129,13 @@ describe('Redis Cluster: one master loses its data mid-run (a private cluster)',
       if (Date.now() >= deadline) throw new Error(`no progress:\n${p.output()}`);
     };
 
-    await waitFor(2500);
+    // Disturb at a quarter and at a half of the facts, so the updater still has work after each.
+    await waitFor(Math.round(expectedFacts * 0.25));
     const flushedBefore = await customersOn(1);
     const intactKeys = await cluster.node(0).dbsize();
     await cluster.node(1).flushall();
 
-    await waitFor(6000);
+    await waitFor(Math.round(expectedFacts * 0.5));
     const restartedBefore = await customersOn(2);
     await cluster.restartEmpty(2);
 
