@@ -1,6 +1,6 @@
 import { allCustomerIds } from '@cdp360/postgres';
 import { deleteKeys, RedisKeys, slotOf } from '@cdp360/redis';
-import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
+import { sleep, spawnCdp } from '../helpers/cdp-process';
 import { countRows, updaterArgs } from '../helpers/crash';
 import {
   clusterClient,
@@ -87,7 +87,6 @@ describe('Redis Cluster: the stack cluster', () => {
     for (const [i, r] of results.entries()) {
       if (r.code !== 0) throw new Error(`updater ${i} exited ${r.code ?? r.signal}:\n${procs[i]!.output()}`);
     }
-    expect(await runCdp(args, s.env)).toMatch(/total\s+0\s+0\s+0/);
     expect(await countRows(s.db.pool, ['website_behavior'])).toBe(manifest.topics['cdp.web-sessions.v1']!.validFirst);
     const diff = await streamVersusBatch(s.db.pool, s.asOf);
     expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
@@ -113,7 +112,7 @@ describe('Redis Cluster: one master loses its data mid-run (a private cluster)',
 
   it('FLUSHALL on one master, then another restarted empty: each noticed, only its customers rebuilt, same table', async () => {
     const manifest = await produceGenerated(s, {
-      customers: 1500,
+      customers: 1000,
       eventsPerCustomer: 8,
       duplicateRate: 0.03,
       invalidRate: 0.01,
@@ -177,7 +176,7 @@ describe('Redis Cluster: one master loses its data mid-run (a private cluster)',
 
     const diff = await streamVersusBatch(s.db.pool, s.asOf);
     expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
-    expect(diff.rowsCompared).toBeGreaterThan(1400);
+    expect(diff.rowsCompared).toBeGreaterThan(950);
     // Sanity of the slot helper the assertions rely on.
     expect(cluster.nodeOfKey(`cdp:{c:1}`)).toBe(cluster.nodeOfKey(`{c:1}`));
     expect(slotOf('{c:1}')).toBe(slotOf('c:1'));
