@@ -4,7 +4,8 @@
 // topic, produce one message, consume it back through a consumer group, delete the topic), which
 // also creates __consumer_offsets so the first test does not pay for it.
 // Usage: node deploy/local/kafka-ready.js [brokers=127.0.0.1:9092] [timeoutSeconds=60] [--metadata-only]
-// Exit 0 when ready, 1 with the last error on stderr otherwise.
+// Exit 0 when ready, 1 with the last error on stderr otherwise. With CDP_READY_SASL_USERNAME,
+// CDP_READY_SASL_PASSWORD and CDP_READY_SSL_CA_FILE set, it connects with TLS and SCRAM-SHA-512.
 
 const path = require('node:path');
 const crypto = require('node:crypto');
@@ -25,6 +26,18 @@ const metadataOnly = process.argv.includes('--metadata-only');
 const brokers = (args[0] || process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
 const timeoutMs = Number(args[1] || 60) * 1000;
 const deadline = Date.now() + timeoutMs;
+
+const fs = require('node:fs');
+const security = process.env.CDP_READY_SASL_USERNAME
+  ? {
+      ssl: { ca: [fs.readFileSync(process.env.CDP_READY_SSL_CA_FILE)] },
+      sasl: {
+        mechanism: 'scram-sha-512',
+        username: process.env.CDP_READY_SASL_USERNAME,
+        password: process.env.CDP_READY_SASL_PASSWORD,
+      },
+    }
+  : {};
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const remaining = () => Math.max(0, deadline - Date.now());
@@ -82,6 +95,7 @@ async function main() {
     const kafka = new Kafka({
       clientId: 'cdp360-kafka-ready',
       brokers,
+      ...security,
       logLevel: logLevel.NOTHING,
       connectionTimeout: 2000,
       requestTimeout: 10000,

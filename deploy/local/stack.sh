@@ -20,11 +20,16 @@ STACK="$ROOT/.stack"
 CACHE="$ROOT/.cache"
 
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+# The ports can be moved (e.g. for a second, private broker beside a running one).
+KAFKA_PORT="${CDP360_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${CDP360_KAFKA_CONTROLLER_PORT:-9093}"
+# The same broker also listens with SASL_SSL (SCRAM-SHA-512) for the TLS/SASL tests.
+KAFKA_SASL_PORT="${CDP360_KAFKA_SASL_PORT:-9094}"
+KAFKA_SASL_USER=cdp360-test
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/kafka/pom.xml" | head -n1)"
 KAFKA_LIBS="$CACHE/kafka/$KAFKA_VERSION/libs"
 KAFKA_DIR="$STACK/kafka"
+KAFKA_TLS_DIR="$KAFKA_DIR/tls"
 
 DEFAULT_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL="redis://127.0.0.1:6379"
@@ -167,14 +172,19 @@ kafka_up() {
         "Find it with: ss -ltnp 'sport = :$KAFKA_PORT'  and stop it, then run this again."
     fi
   else
-    port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT" &&
-      die "port $KAFKA_CONTROLLER_PORT (Kafka controller) is taken by another process." "Find it with: ss -ltnp 'sport = :$KAFKA_CONTROLLER_PORT'"
+    local p
+    for p in "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_PORT"; do
+      port_open "$KAFKA_HOST" "$p" &&
+        die "port $p (Kafka controller or SASL_SSL listener) is taken by another process." \
+          "Find it with: ss -ltnp 'sport = :$p'  (or move the broker: CDP360_KAFKA_PORT, CDP360_KAFKA_CONTROLLER_PORT, CDP360_KAFKA_SASL_PORT)"
+    done
     require_java
     kafka_fetch
     mkdir -p "$KAFKA_DIR"
     kafka_java_args
     local data="$KAFKA_DIR/data" cfg="$KAFKA_DIR/server.properties"
-    { cat "$HERE/kafka/server.properties"; printf '\nlog.dirs=%s\n' "$data"; } >"$cfg"
+    kafka_tls_material
+    kafka_write_config "$cfg" "$data"
     if [[ ! -f "$data/meta.properties" ]]; then
       # KRaft storage must be formatted once with a cluster id (a base64url UUID).
       local id
@@ -207,6 +217,85 @@ kafka_up() {
     tail -n 40 "$KAFKA_DIR/server.log" >&2 2>/dev/null || true
     die "kafka on $KAFKA_HOST:$KAFKA_PORT did not pass the round-trip check (see ${KAFKA_DIR#"$ROOT"/}/server.log)"
   }
+  kafka_sasl_up
+}
+
+# A CA and a broker certificate for 127.0.0.1/localhost, made once into .stack/kafka/tls (git-ignored),
+# and the SCRAM user's password. Kept across restarts so a client's CA file stays valid.
+kafka_tls_material() {
+  [[ -f "$KAFKA_TLS_DIR/broker.p12" && -f "$KAFKA_TLS_DIR/ca.pem" && -f "$KAFKA_TLS_DIR/secret" ]] && return 0
+  have openssl || die "openssl is not installed (it makes the test CA for the SASL_SSL listener)." "Install it: apt-get install -y openssl"
+  step "kafka: making a test CA and broker certificate in ${KAFKA_TLS_DIR#"$ROOT"/}"
+  local tmp="$KAFKA_TLS_DIR.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  (
+    cd "$tmp"
+    head -c 24 /dev/urandom | base64 | tr -d '+/=' >secret
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 3650 -subj "/CN=cdp360 local test CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=localhost"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out broker.pem -days 825 -extfile broker.ext
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker -out broker.p12 \
+      -passout "pass:$(cat secret)"
+    rm -f ca.key broker.csr broker.ext ca.srl
+  ) >"$KAFKA_DIR/tls.log" 2>&1 || {
+    cat "$KAFKA_DIR/tls.log" >&2
+    rm -rf "$tmp"
+    die "making the test certificates failed (log above)"
+  }
+  chmod 600 "$tmp"/*
+  chmod 644 "$tmp/ca.pem"
+  rm -rf "$KAFKA_TLS_DIR"
+  mv "$tmp" "$KAFKA_TLS_DIR"
+}
+
+# The broker's effective config: the checked-in settings, then the listeners on this run's ports.
+kafka_write_config() {
+  local cfg="$1" data="$2" h="$KAFKA_HOST"
+  {
+    cat "$HERE/kafka/server.properties"
+    printf '\n# Written by stack.sh: data folder, listeners on this run'"'"'s ports, TLS material.\n'
+    printf 'log.dirs=%s\n' "$data"
+    printf 'controller.quorum.voters=1@%s:%s\n' "$h" "$KAFKA_CONTROLLER_PORT"
+    printf 'listeners=PLAINTEXT://%s:%s,CONTROLLER://%s:%s,SASL_SSL://%s:%s\n' "$h" "$KAFKA_PORT" "$h" "$KAFKA_CONTROLLER_PORT" "$h" "$KAFKA_SASL_PORT"
+    printf 'advertised.listeners=PLAINTEXT://%s:%s,SASL_SSL://%s:%s\n' "$h" "$KAFKA_PORT" "$h" "$KAFKA_SASL_PORT"
+    printf 'listener.name.sasl_ssl.ssl.keystore.location=%s\n' "$KAFKA_TLS_DIR/broker.p12"
+    printf 'listener.name.sasl_ssl.ssl.keystore.password=%s\n' "$(cat "$KAFKA_TLS_DIR/secret")"
+  } >"$cfg"
+  chmod 600 "$cfg"
+}
+
+KAFKA_SASL_MISSING_REASON=""
+
+# The SCRAM user (upserted through the plaintext listener with the Java admin client) and a check that
+# the SASL_SSL listener answers. A broker without that listener (started by an older stack.sh, or not by
+# this script) is reported, and the SASL tests fail saying why.
+kafka_sasl_up() {
+  if ! port_open "$KAFKA_HOST" "$KAFKA_SASL_PORT"; then
+    if [[ -n "$KAFKA_EXTERNAL" ]]; then
+      KAFKA_SASL_MISSING_REASON="the Kafka broker on $KAFKA_HOST:$KAFKA_PORT was not started by this stack.sh and has no SASL_SSL listener on $KAFKA_HOST:$KAFKA_SASL_PORT"
+    else
+      KAFKA_SASL_MISSING_REASON="our Kafka broker (pid $(cat "$KAFKA_DIR/kafka.pid" 2>/dev/null)) was started by an older stack.sh without the SASL_SSL listener on $KAFKA_HOST:$KAFKA_SASL_PORT"
+    fi
+    banner "WARNING: $KAFKA_SASL_MISSING_REASON." \
+      "The Kafka TLS/SASL integration tests will FAIL with this reason." \
+      "Restart the stack's broker to get it: bash deploy/local/stack.sh down && bash deploy/local/stack.sh up"
+    return 0
+  fi
+  [[ -f "$KAFKA_TLS_DIR/secret" && -f "$KAFKA_TLS_DIR/ca.pem" ]] ||
+    die "$KAFKA_HOST:$KAFKA_SASL_PORT is open but ${KAFKA_TLS_DIR#"$ROOT"/} has no CA or secret (was it deleted?)." \
+      "Restart the broker: bash deploy/local/stack.sh down && bash deploy/local/stack.sh up"
+  step "kafka: SCRAM-SHA-512 user $KAFKA_SASL_USER and the SASL_SSL listener on $KAFKA_HOST:$KAFKA_SASL_PORT"
+  java -cp "$KAFKA_LIBS/*" "$HERE/kafka/ScramUser.java" "$KAFKA_HOST:$KAFKA_PORT" "$KAFKA_SASL_USER" \
+    <"$KAFKA_TLS_DIR/secret" >"$KAFKA_DIR/scram.log" 2>&1 || {
+    cat "$KAFKA_DIR/scram.log" >&2
+    die "creating the SCRAM user failed (log above)"
+  }
+  CDP_READY_SASL_USERNAME="$KAFKA_SASL_USER" CDP_READY_SASL_PASSWORD="$(cat "$KAFKA_TLS_DIR/secret")" \
+    CDP_READY_SSL_CA_FILE="$KAFKA_TLS_DIR/ca.pem" node "$HERE/kafka-ready.js" "$KAFKA_HOST:$KAFKA_SASL_PORT" 60 --metadata-only ||
+    die "the SASL_SSL listener on $KAFKA_HOST:$KAFKA_SASL_PORT does not accept the test user (see ${KAFKA_DIR#"$ROOT"/}/server.log)"
 }
 
 kafka_down() {
@@ -546,6 +635,18 @@ write_env() {
       echo "export CDP_TEST_REDIS_CLUSTER_UNAVAILABLE='$RC_MISSING_REASON'"
     fi
     echo "export PUBSUB_PROJECT_ID='$PUBSUB_PROJECT'"
+    if [[ -z "$KAFKA_SASL_MISSING_REASON" ]]; then
+      echo "# The same broker through TLS + SASL (SCRAM-SHA-512), for the tests of those settings."
+      echo "export CDP_TEST_KAFKA_SASL_BROKERS='$KAFKA_HOST:$KAFKA_SASL_PORT'"
+      echo "export CDP_TEST_KAFKA_SASL_MECHANISM='scram-sha-512'"
+      echo "export CDP_TEST_KAFKA_SASL_USERNAME='$KAFKA_SASL_USER'"
+      echo "export CDP_TEST_KAFKA_SASL_PASSWORD='$(cat "$KAFKA_TLS_DIR/secret")'"
+      echo "export CDP_TEST_KAFKA_SSL_CA_FILE='$KAFKA_TLS_DIR/ca.pem'"
+      echo "unset CDP_TEST_KAFKA_SASL_UNAVAILABLE"
+    else
+      echo "# No SASL_SSL listener: the Kafka TLS/SASL tests fail with this reason."
+      echo "export CDP_TEST_KAFKA_SASL_UNAVAILABLE='$KAFKA_SASL_MISSING_REASON'"
+    fi
     if [[ -z "$PUBSUB_MISSING_REASON" ]]; then
       echo "export PUBSUB_EMULATOR_HOST='$PUBSUB_HOST:$PUBSUB_PORT'"
       echo "unset PUBSUB_EMULATOR_UNAVAILABLE"
@@ -580,6 +681,11 @@ cmd_up() {
     say "  kafka     $KAFKA_HOST:$KAFKA_PORT  (already running, not started by stack.sh)"
   else
     say "  kafka     $KAFKA_HOST:$KAFKA_PORT  (Apache Kafka $KAFKA_VERSION, KRaft; logs .stack/kafka/server.log)"
+  fi
+  if [[ -z "$KAFKA_SASL_MISSING_REASON" ]]; then
+    say "  kafka     $KAFKA_HOST:$KAFKA_SASL_PORT  (same broker, SASL_SSL SCRAM-SHA-512; CA .stack/kafka/tls/ca.pem)"
+  else
+    say "  kafka     SASL_SSL NOT AVAILABLE: $KAFKA_SASL_MISSING_REASON (TLS/SASL tests will fail)"
   fi
   say "  postgres  $PG_URL"
   say "  redis     $RDS_URL"

@@ -20,6 +20,12 @@ const STACK_VARIABLES = [
   'PUBSUB_EMULATOR_UNAVAILABLE',
   'CDP_TEST_REDIS_CLUSTER_NODES',
   'CDP_TEST_REDIS_CLUSTER_UNAVAILABLE',
+  'CDP_TEST_KAFKA_SASL_BROKERS',
+  'CDP_TEST_KAFKA_SASL_MECHANISM',
+  'CDP_TEST_KAFKA_SASL_USERNAME',
+  'CDP_TEST_KAFKA_SASL_PASSWORD',
+  'CDP_TEST_KAFKA_SSL_CA_FILE',
+  'CDP_TEST_KAFKA_SASL_UNAVAILABLE',
 ] as const;
 
 /**
@@ -90,4 +96,26 @@ export function pubsubUnavailableReason(): string {
  */
 export function randomName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * The environment that points a `cdp` process (or loadConfig) at the stack's SASL_SSL listener. Throws,
+ * saying why, when the stack has none: those tests fail loudly instead of skipping.
+ */
+export function saslKafkaEnv(): Record<string, string> {
+  loadStackEnv();
+  const env = process.env;
+  if (!env.CDP_TEST_KAFKA_SASL_BROKERS) {
+    throw new Error(
+      `the local stack has no Kafka SASL_SSL listener: ${env.CDP_TEST_KAFKA_SASL_UNAVAILABLE ?? 'CDP_TEST_KAFKA_SASL_BROKERS is not set'}; ${STACK_UP_HINT} with a broker started by this version of stack.sh`,
+    );
+  }
+  return {
+    KAFKA_BROKERS: env.CDP_TEST_KAFKA_SASL_BROKERS,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: env.CDP_TEST_KAFKA_SSL_CA_FILE ?? '',
+    KAFKA_SASL_MECHANISM: env.CDP_TEST_KAFKA_SASL_MECHANISM ?? 'scram-sha-512',
+    KAFKA_SASL_USERNAME: env.CDP_TEST_KAFKA_SASL_USERNAME ?? '',
+    KAFKA_SASL_PASSWORD: env.CDP_TEST_KAFKA_SASL_PASSWORD ?? '',
+  };
 }
