@@ -80,7 +80,7 @@ export async function createWorld(options: { partitions?: number; asOf?: string;
   };
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel, name: 'cdp-bench' });
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `cdp-bench-${id}`, logger });
+  const kafka = createKafka({ ...config.kafka, clientId: `cdp-bench-${id}`, logger });
   let closed = false;
   const close = async () => {
     if (closed) return;

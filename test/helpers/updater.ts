@@ -63,7 +63,7 @@ export async function createScenario(
     ...options.env,
   });
   const { id, prefix, group, config, db } = base;
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${id}`, logger: quietLogger() });
+  const kafka = createKafka({ ...config.kafka, clientId: `test-${id}`, logger: quietLogger() });
   const admin = kafka.admin();
   await admin.connect();
   try {

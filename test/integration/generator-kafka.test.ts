@@ -23,7 +23,7 @@ let admin: Admin;
 
 beforeAll(async () => {
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', name: 'test' });
-  kafka = createKafka({ brokers: loadConfig().kafka.brokers, clientId: 'generator-test', logger });
+  kafka = createKafka({ ...loadConfig().kafka, clientId: 'generator-test', logger });
   admin = kafka.admin();
   await admin.connect();
 });

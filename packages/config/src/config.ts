@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseDateLike } from '@cdp360/domain';
 import { z } from 'zod';
 
@@ -68,6 +69,21 @@ export function parseRedisClusterNodes(raw: string): RedisClusterConfig | undefi
   };
 }
 
+const boolean = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'])
+    .default(fallback)
+    .transform((s) => s === 'true');
+
+const milliseconds = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .refine((s) => /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max)
+    .transform(Number);
+
+const KAFKA_CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
 /** Each variable: its schema, and the expected form shown when a value is refused. */
 const variables = {
   KAFKA_BROKERS: {
@@ -77,6 +93,56 @@ const variables = {
       .default('localhost:9092')
       .transform((s) => s.split(',').map((b) => b.trim()))
       .refine((list) => list.length > 0 && list.every((b) => hostPort.test(b))),
+  },
+  KAFKA_COMPRESSION: {
+    expected: 'none, gzip, snappy, lz4 or zstd (what the updater produces triggers and dead letters with)',
+    schema: z.enum(KAFKA_CODEC_NAMES).default('none'),
+  },
+  KAFKA_CODECS: {
+    expected:
+      'a comma-separated subset of snappy,lz4,zstd: the optional codecs to load (unset: all; gzip is always there)',
+    schema: z
+      .string()
+      .optional()
+      .transform((s) => (s === undefined ? undefined : s.split(',').map((c) => c.trim())))
+      .refine((list) => list === undefined || list.every((c) => ['snappy', 'lz4', 'zstd'].includes(c))),
+  },
+  KAFKA_PUBLISH_TIMEOUT_MS: {
+    expected: 'milliseconds between 1000 and 300000 that one publish of triggers or dead letters may take, e.g. 15000',
+    schema: milliseconds(15_000, 1_000, 300_000),
+  },
+  KAFKA_SSL: {
+    expected: 'true or false (TLS to the brokers)',
+    schema: boolean('false'),
+  },
+  KAFKA_SSL_CA_FILE: {
+    expected:
+      'the path of a PEM file with the CA certificate(s) the brokers are checked against (unset: the system CAs)',
+    schema: z.string().optional(),
+  },
+  KAFKA_SSL_CERT_FILE: {
+    expected: 'the path of a PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE)',
+    schema: z.string().optional(),
+  },
+  KAFKA_SSL_KEY_FILE: {
+    expected: 'the path of the PEM private key of KAFKA_SSL_CERT_FILE',
+    schema: z.string().optional(),
+  },
+  KAFKA_SASL_MECHANISM: {
+    expected: 'plain, scram-sha-256 or scram-sha-512 (unset: no SASL)',
+    schema: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  },
+  KAFKA_SASL_USERNAME: {
+    expected: 'the SASL user name (with KAFKA_SASL_MECHANISM)',
+    schema: z.string().optional(),
+  },
+  KAFKA_SASL_PASSWORD: {
+    expected: 'the SASL password (with KAFKA_SASL_MECHANISM)',
+    schema: z.string().optional(),
+  },
+  CDP_CREATE_TOPICS: {
+    expected: 'true or false: whether the updater creates missing topics at start (false: it refuses to start)',
+    schema: boolean('false'),
   },
   DATABASE_URL: {
     expected: 'a postgres:// or postgresql:// URL, e.g. postgres://postgres@127.0.0.1:5432/test',
@@ -161,12 +227,42 @@ const variables = {
 type Variables = typeof variables;
 type Values = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
 
+export type KafkaCodecName = (typeof KAFKA_CODEC_NAMES)[number];
+
+/** TLS to the brokers: PEM contents read from the files named by the variables. */
+export interface KafkaTls {
+  ca?: string;
+  cert?: string;
+  /** Not enumerable: a logged or serialized config never shows it. */
+  key?: string;
+}
+
+export interface KafkaSasl {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  /** Not enumerable: a logged or serialized config never shows it. */
+  password: string;
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  /** Consumer group session timeout: how long a crashed member holds its partitions, ms. */
+  sessionTimeoutMs: number;
+  /** What triggers and dead letters are produced with. */
+  compression: KafkaCodecName;
+  /** The optional codecs to load; undefined for all. */
+  codecs: Array<'snappy' | 'lz4' | 'zstd'> | undefined;
+  /** How long one publish (triggers, dead letters) may take before it counts as failed, ms. */
+  publishTimeoutMs: number;
+  /** TLS settings, or false for plaintext. */
+  ssl: KafkaTls | false;
+  sasl: KafkaSasl | undefined;
+  /** Create missing topics at updater start instead of refusing to start. */
+  createTopics: boolean;
+}
+
 export interface Config {
-  kafka: {
-    brokers: string[];
-    /** Consumer group session timeout: how long a crashed member holds its partitions, ms. */
-    sessionTimeoutMs: number;
-  };
+  kafka: KafkaConfig;
   databaseUrl: string;
   redisUrl: string;
   /** Set when REDIS_CLUSTER_NODES is: then every Redis client is a cluster client and REDIS_URL is not used. */
@@ -199,7 +295,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const values = v as Values;
   return {
-    kafka: { brokers: values.KAFKA_BROKERS, sessionTimeoutMs: values.CDP_KAFKA_SESSION_TIMEOUT_MS },
+    kafka: {
+      brokers: values.KAFKA_BROKERS,
+      sessionTimeoutMs: values.CDP_KAFKA_SESSION_TIMEOUT_MS,
+      compression: values.KAFKA_COMPRESSION,
+      codecs: values.KAFKA_CODECS as KafkaConfig['codecs'],
+      publishTimeoutMs: values.KAFKA_PUBLISH_TIMEOUT_MS,
+      ssl: kafkaTls(values),
+      sasl: kafkaSasl(values),
+      createTopics: values.CDP_CREATE_TOPICS,
+    },
     databaseUrl: values.DATABASE_URL,
     redisUrl: values.REDIS_URL,
     redisCluster: values.REDIS_CLUSTER_NODES,
@@ -211,4 +316,75 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     triggersFile: values.CDP_TRIGGERS_FILE,
     logLevel: values.LOG_LEVEL,
   };
+}
+
+function readPem(variable: string, path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    throw new ConfigError(
+      variable,
+      `${variable}=${JSON.stringify(path)} cannot be read (${reason}): expected ${variables[variable as keyof Variables].expected}`,
+    );
+  }
+  if (!text.includes('-----BEGIN ')) {
+    throw new ConfigError(variable, `${variable}=${JSON.stringify(path)} is not a PEM file (no -----BEGIN line)`);
+  }
+  return text;
+}
+
+function hidden<T extends object>(target: T, name: string, value: string): T {
+  Object.defineProperty(target, name, { value, enumerable: false, writable: false });
+  return target;
+}
+
+function kafkaTls(values: Values): KafkaTls | false {
+  const files = {
+    KAFKA_SSL_CA_FILE: values.KAFKA_SSL_CA_FILE,
+    KAFKA_SSL_CERT_FILE: values.KAFKA_SSL_CERT_FILE,
+    KAFKA_SSL_KEY_FILE: values.KAFKA_SSL_KEY_FILE,
+  };
+  if (!values.KAFKA_SSL) {
+    const set = Object.entries(files).find(([, f]) => f !== undefined);
+    if (set) throw new ConfigError(set[0], `${set[0]} is set but KAFKA_SSL is not true: set KAFKA_SSL=true to use TLS`);
+    return false;
+  }
+  if ((files.KAFKA_SSL_CERT_FILE === undefined) !== (files.KAFKA_SSL_KEY_FILE === undefined)) {
+    const missing = files.KAFKA_SSL_CERT_FILE === undefined ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE';
+    throw new ConfigError(
+      missing,
+      `${missing} is not set: a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE`,
+    );
+  }
+  const tls: KafkaTls = {};
+  if (files.KAFKA_SSL_CA_FILE !== undefined) tls.ca = readPem('KAFKA_SSL_CA_FILE', files.KAFKA_SSL_CA_FILE);
+  if (files.KAFKA_SSL_CERT_FILE !== undefined) tls.cert = readPem('KAFKA_SSL_CERT_FILE', files.KAFKA_SSL_CERT_FILE);
+  if (files.KAFKA_SSL_KEY_FILE !== undefined)
+    hidden(tls, 'key', readPem('KAFKA_SSL_KEY_FILE', files.KAFKA_SSL_KEY_FILE));
+  return tls;
+}
+
+function kafkaSasl(values: Values): KafkaSasl | undefined {
+  const mechanism = values.KAFKA_SASL_MECHANISM;
+  if (mechanism === undefined) {
+    const set = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).find((n) => values[n] !== undefined);
+    if (set) {
+      throw new ConfigError(
+        'KAFKA_SASL_MECHANISM',
+        `${set} is set but KAFKA_SASL_MECHANISM is not: expected ${variables.KAFKA_SASL_MECHANISM.expected}`,
+      );
+    }
+    return undefined;
+  }
+  for (const n of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
+    if (values[n] === undefined)
+      throw new ConfigError(n, `${n} is not set: KAFKA_SASL_MECHANISM=${mechanism} needs it`);
+  }
+  return hidden(
+    { mechanism, username: values.KAFKA_SASL_USERNAME! } as KafkaSasl,
+    'password',
+    values.KAFKA_SASL_PASSWORD!,
+  );
 }

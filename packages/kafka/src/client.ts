@@ -1,5 +1,6 @@
-import type { Logger } from '@cdp360/config';
-import { Kafka, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
+import type { KafkaSasl, KafkaTls, Logger } from '@cdp360/config';
+import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from 'kafkajs';
+import { type KafkaCompression, registerKafkaCodecs } from './codecs';
 
 // Re-exported so callers pick a partitioner without depending on kafkajs themselves.
 export { Partitioners } from 'kafkajs';
@@ -14,6 +15,12 @@ export interface KafkaOptions {
   /** Time a broker has to answer one request, ms. */
   requestTimeout?: number;
   retry?: RetryOptions;
+  /** TLS (KAFKA_SSL, KAFKA_SSL_*_FILE); false or absent for plaintext. */
+  ssl?: KafkaTls | false;
+  /** SASL (KAFKA_SASL_*); absent for none. */
+  sasl?: KafkaSasl;
+  /** The optional codecs to register (KAFKA_CODECS); absent for all of them. */
+  codecs?: ReadonlyArray<Exclude<KafkaCompression, 'none' | 'gzip'>>;
 }
 
 /** The kafkajs level that emits exactly what the pino logger would keep. */
@@ -66,13 +73,28 @@ export function pinoLogCreator(logger: Logger): () => (entry: LogEntry) => void 
  * and retries back off up to 30 s so a broker restart is ridden out instead of failing a batch.
  */
 export function createKafka(options: KafkaOptions): Kafka {
+  registerKafkaCodecs(options.codecs);
   return new Kafka({
     brokers: options.brokers,
     clientId: options.clientId,
+    ssl: tlsOptions(options.ssl),
+    sasl: saslOptions(options.sasl),
     connectionTimeout: options.connectionTimeout ?? 5_000, // ms
     requestTimeout: options.requestTimeout ?? 30_000, // ms
     retry: options.retry ?? { initialRetryTime: 300, maxRetryTime: 30_000, retries: 10 }, // ms
     logLevel: kafkaLevel(options.logger.level),
     logCreator: pinoLogCreator(options.logger),
   });
+}
+
+function tlsOptions(tls: KafkaTls | false | undefined): boolean | { ca?: string; cert?: string; key?: string } {
+  if (!tls) return false;
+  if (tls.ca === undefined && tls.cert === undefined) return true; // the system CAs
+  return { ca: tls.ca, cert: tls.cert, key: tls.key };
+}
+
+function saslOptions(sasl: KafkaSasl | undefined): SASLOptions | undefined {
+  if (!sasl) return undefined;
+  // Built per client and never kept: the password reaches kafkajs and nothing else.
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
 }

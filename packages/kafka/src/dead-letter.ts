@@ -1,4 +1,5 @@
 import type { IHeaders, Producer } from 'kafkajs';
+import { type BoundedSendOptions, sendBounded } from './produce';
 
 /** A rejected message with where it came from and why. */
 export interface DeadLetter {
@@ -25,28 +26,33 @@ export const DEAD_LETTER_HEADERS = {
 
 /**
  * Sends rejected messages, key and value byte for byte, to the dead-letter topic and resolves once
- * every replica in sync has them (acks = -1), so the source offsets can be committed after.
+ * every replica in sync has them (acks = -1), so the source offsets can be committed after. Without
+ * options it waits as long as kafkajs retries; with them, at most `timeoutMs` (see sendBounded).
  */
 export async function sendDeadLetters(
   producer: Producer,
   topic: string,
   letters: readonly DeadLetter[],
+  options: BoundedSendOptions = { timeoutMs: 5 * 60_000 },
 ): Promise<void> {
   if (letters.length === 0) return;
-  await producer.send({
-    topic,
-    acks: -1,
-    messages: letters.map((l) => ({
-      key: l.key,
-      value: l.value,
-      headers: {
-        ...l.headers,
-        [DEAD_LETTER_HEADERS.sourceTopic]: l.sourceTopic,
-        [DEAD_LETTER_HEADERS.sourcePartition]: String(l.sourcePartition),
-        [DEAD_LETTER_HEADERS.sourceOffset]: l.sourceOffset,
-        [DEAD_LETTER_HEADERS.code]: l.code,
-        [DEAD_LETTER_HEADERS.reason]: l.reason,
-      },
-    })),
-  });
+  await sendBounded(
+    producer,
+    {
+      topic,
+      messages: letters.map((l) => ({
+        key: l.key,
+        value: l.value,
+        headers: {
+          ...l.headers,
+          [DEAD_LETTER_HEADERS.sourceTopic]: l.sourceTopic,
+          [DEAD_LETTER_HEADERS.sourcePartition]: String(l.sourcePartition),
+          [DEAD_LETTER_HEADERS.sourceOffset]: l.sourceOffset,
+          [DEAD_LETTER_HEADERS.code]: l.code,
+          [DEAD_LETTER_HEADERS.reason]: l.reason,
+        },
+      })),
+    },
+    options,
+  );
 }

@@ -1,4 +1,6 @@
-import type { CompressionTypes, Message, Producer } from 'kafkajs';
+import type { Admin, CompressionTypes, Message, Producer, ProducerRecord } from 'kafkajs';
+import { bounded } from './bounded';
+import { MissingTopicsError } from './topics';
 
 export interface ProduceAllOptions {
   /** Messages per produce request. */
@@ -55,4 +57,43 @@ export async function produceAll(
   await Promise.all(Array.from({ length: lanes }, lane));
   if (failure !== undefined) throw failure;
   return acknowledged;
+}
+
+export interface BoundedSendOptions {
+  /** What the messages are compressed with (KAFKA_COMPRESSION). */
+  compression?: CompressionTypes;
+  /** The most one send may take, retries included (KAFKA_PUBLISH_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** When given, a failed send asks it whether the topic still exists, to say so. */
+  admin?: Admin;
+  /** For the error message. */
+  brokers?: readonly string[];
+}
+
+/**
+ * One acks=all send that settles within `timeoutMs`. When it fails or times out and the topic is gone,
+ * it rejects with MissingTopicsError (the deployment is broken: say what to do); otherwise with the
+ * send's own error or KafkaTimeoutError.
+ */
+export async function sendBounded(
+  producer: Producer,
+  record: Omit<ProducerRecord, 'acks' | 'compression' | 'timeout'>,
+  options: BoundedSendOptions,
+): Promise<void> {
+  const what = `publishing ${record.messages.length} message(s) to ${record.topic}`;
+  try {
+    await bounded(
+      producer.send({ ...record, acks: -1, compression: options.compression, timeout: options.timeoutMs }),
+      options.timeoutMs,
+      what,
+    );
+  } catch (err) {
+    if (options.admin) {
+      const topics = await bounded(options.admin.listTopics(), 5_000, 'listing topics').catch(() => null);
+      if (topics && !topics.includes(record.topic)) {
+        throw new MissingTopicsError([record.topic], options.brokers ?? [], 'while running');
+      }
+    }
+    throw err;
+  }
 }

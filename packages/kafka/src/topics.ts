@@ -89,3 +89,36 @@ export async function listTopics(admin: Admin, prefix = ''): Promise<TopicInfo[]
   const counts = new Map(topics.map((t) => [t.name, t.partitions.length]));
   return names.map((name) => ({ name, partitions: counts.get(name) ?? 0 }));
 }
+
+/** Topics the updater needs are absent (and it was not asked to create them). */
+export class MissingTopicsError extends Error {
+  readonly code = 'CDP_KAFKA_MISSING_TOPICS';
+  /** The CLI exits with this: the deployment is not set up, retrying will not help. */
+  readonly exitCode = 2;
+  constructor(
+    readonly topics: readonly string[],
+    brokers: readonly string[],
+    when: 'at start' | 'while running',
+  ) {
+    super(
+      `Kafka at ${brokers.join(',')} has no topic ${topics.join(', ')} (${when}); create the topics with \`cdp topics create\` (same CDP_TOPIC_PREFIX), or start the updater with CDP_CREATE_TOPICS=true`,
+    );
+    this.name = 'MissingTopicsError';
+  }
+}
+
+/**
+ * Makes sure every topic exists before anything is consumed or produced: a produce to an absent topic
+ * on a broker without auto-creation is retried by kafkajs for minutes. With `create`, missing topics
+ * are created (with the project's retention); otherwise MissingTopicsError names them.
+ */
+export async function requireTopics(
+  admin: Admin,
+  options: { topics: ReadonlyArray<TopicSpec>; create: boolean; partitions?: number; brokers: readonly string[] },
+): Promise<EnsureTopicsResult> {
+  if (options.create) return ensureTopics(admin, { topics: options.topics, partitions: options.partitions ?? 3 });
+  const present = new Set(await admin.listTopics());
+  const missing = options.topics.filter((t) => !present.has(t.name)).map((t) => t.name);
+  if (missing.length > 0) throw new MissingTopicsError(missing, options.brokers, 'at start');
+  return { created: [], existing: options.topics.map((t) => t.name) };
+}

@@ -1,6 +1,6 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
-import { createIdempotentProducer, createKafka } from '@cdp360/kafka';
+import { compressionType, createIdempotentProducer, createKafka } from '@cdp360/kafka';
 import { createPubSub } from '@cdp360/pubsub';
 import type { Pool } from 'pg';
 import { KafkaTriggerSink } from './kafka-trigger-sink';
@@ -31,9 +31,13 @@ export function openTriggerPublisher(config: Config, logger: Logger, clientId = 
       },
     };
   }
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId, logger });
+  const kafka = createKafka({ ...config.kafka, clientId, logger });
   const producer = createIdempotentProducer(kafka);
-  const sink = new KafkaTriggerSink(producer, topic);
+  const sink = new KafkaTriggerSink(producer, topic, {
+    compression: compressionType(config.kafka.compression),
+    timeoutMs: config.kafka.publishTimeoutMs,
+    brokers: config.kafka.brokers,
+  });
   let connected: Promise<void> | null = null;
   return {
     publish: async (db) => {

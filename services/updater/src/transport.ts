@@ -23,6 +23,11 @@ export interface Transport {
   /** Whether everything there is to read has been read and committed (each adapter documents how it knows). */
   idle(): Promise<boolean>;
   readonly counters: Counters;
+  /**
+   * Settles with the error that stopped consumption for good (Kafka: a batch that cannot be decoded, a
+   * topic that vanished); the updater then shuts down and rejects with it.
+   */
+  readonly failed?: Promise<Error>;
   readonly units: number;
   /** Stops reading: the unit in progress finishes and is committed; the rest is left for redelivery. */
   stop(): Promise<void>;

@@ -80,6 +80,11 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     process.once('SIGINT', onSignal);
   }
   options.stopSignal?.then(() => stopRequested('stopped'));
+  let failure: Error | null = null;
+  source.failed?.then((err) => {
+    failure = err;
+    stopRequested('stopped');
+  });
 
   let statsTimer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -116,6 +121,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
       idleTimer = setTimeout(poll, IDLE_POLL_MS);
     }
     const reason = await stopped;
+    if (failure) throw failure;
     return await finish(reason);
   } catch (err) {
     await shutdown().catch(() => {});

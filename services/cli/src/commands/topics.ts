@@ -19,7 +19,7 @@ export function positiveInt(value: string): number {
 export function cliKafka(config: Config, clientId: string): { kafka: ReturnType<typeof createKafka>; logger: Logger } {
   const level = process.env.LOG_LEVEL ? config.logLevel : 'warn';
   const logger = createLogger({ level, name: 'cdp', destination: pino.destination(2) });
-  return { kafka: createKafka({ brokers: config.kafka.brokers, clientId, logger }), logger };
+  return { kafka: createKafka({ ...config.kafka, clientId, logger }), logger };
 }
 
 export function registerTopicsCommand(program: Command): void {

@@ -1,7 +1,15 @@
 import type { Logger } from '@cdp360/config';
 import { INPUT_TOPICS, type InputKind, topicNames } from '@cdp360/domain';
-import { type DeadLetter, sendDeadLetters } from '@cdp360/kafka';
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import {
+  type BoundedSendOptions,
+  type DeadLetter,
+  groupLag,
+  MissingTopicsError,
+  sendDeadLetters,
+  UndecodableBatchError,
+  undecodableCause,
+} from '@cdp360/kafka';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { ProfilePipeline, UnitResult } from '../pipeline';
 import type { DeadLetterSink, HeaderValue, Rejected, SourceMessage } from '../source';
 import { Counters } from '../stats';
@@ -22,6 +30,13 @@ export interface KafkaSourceOptions {
   partitionsConsumedConcurrently?: number;
   /** Group session timeout, ms: how long a crashed member keeps its partitions. */
   sessionTimeoutMs?: number;
+  /** Used to tell where the consumer stalled when a batch cannot be decoded. */
+  admin?: Admin;
+  /**
+   * Called once when consuming cannot go on (a batch that cannot be decoded, a topic that vanished):
+   * the consumer has stopped, and retrying would fail the same way.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 /** Kafka message headers as kafkajs gives them. */
@@ -33,6 +48,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
+    private readonly options: BoundedSendOptions,
   ) {}
 
   send(rejected: readonly Rejected[]): Promise<void> {
@@ -46,7 +62,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       code: r.code,
       reason: r.reason,
     }));
-    return sendDeadLetters(this.producer, this.topic, letters);
+    return sendDeadLetters(this.producer, this.topic, letters, this.options);
   }
 }
 
@@ -87,6 +103,12 @@ export class KafkaSource {
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       rebalanceTimeout: 60_000,
+      // A batch that cannot be decoded fails every fetch the same way: do not restart into it.
+      retry: { restartOnFailure: async (err) => undecodableCause(err) === null },
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      const cause = undecodableCause(payload.error);
+      if (cause) void this.stalled(cause);
     });
     this.batcher = new UnitBatcher<PartitionBatch, UnitResult>({
       maxItems: options.maxUnitMessages ?? 5000,
@@ -94,6 +116,25 @@ export class KafkaSource {
       lingerMs: options.lingerMs ?? 5,
       run: (batches) => this.runUnit(batches),
     });
+  }
+
+  private fatal = false;
+
+  /** Stops for good, once, with an error that says what to do. */
+  private fatalError(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = true;
+    this.log.error({ code: (err as { code?: string }).code }, err.message);
+    this.options.onFatal?.(err);
+  }
+
+  /** The consumer crashed on a batch it cannot decode: find the partitions it stopped at and stop. */
+  private async stalled(cause: Error): Promise<void> {
+    let at: { topic: string; partition: number; offset: string }[] = [];
+    if (this.options.admin) {
+      at = await stalledPartitions(this.options.admin, this.options.groupId, this.topics).catch(() => []);
+    }
+    this.fatalError(new UndecodableBatchError(cause, at));
   }
 
   get topics(): string[] {
@@ -141,6 +182,10 @@ export class KafkaSource {
         { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() },
       ]);
       resolveOffset(batch.lastOffset());
+    } catch (err) {
+      // A topic we publish to is gone: every unit would fail the same way.
+      if (err instanceof MissingTopicsError) this.fatalError(err);
+      throw err;
     } finally {
       clearInterval(beat);
       this.lastActivity = Date.now();
@@ -176,4 +221,27 @@ export class KafkaSource {
   async stop(): Promise<void> {
     await this.consumer.disconnect();
   }
+}
+
+/**
+ * The input partitions the group has not consumed to the end, with the offset it will read next: where
+ * a consumer that crashed on an undecodable batch stopped (kafkajs does not say which partition of a
+ * fetch failed to decode).
+ */
+async function stalledPartitions(
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+): Promise<{ topic: string; partition: number; offset: string }[]> {
+  const { partitions } = await groupLag(admin, groupId, topics);
+  return partitions
+    .filter((p) => {
+      const from = BigInt(p.committed) < 0n ? BigInt(p.low) : BigInt(p.committed);
+      return from < BigInt(p.high);
+    })
+    .map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      offset: BigInt(p.committed) < 0n ? p.low : p.committed,
+    }));
 }

@@ -1,6 +1,13 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
-import { createIdempotentProducer, createKafka, groupLag } from '@cdp360/kafka';
+import {
+  cdpTopicSpecs,
+  compressionType,
+  createIdempotentProducer,
+  createKafka,
+  groupLag,
+  requireTopics,
+} from '@cdp360/kafka';
 import { KafkaTriggerSink } from '@cdp360/trigger-outbox';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ProfilePipeline } from '../pipeline';
@@ -36,13 +43,26 @@ export class KafkaTransport implements Transport {
     private readonly logger: Logger,
     private readonly options: KafkaTransportOptions = {},
   ) {
-    this.kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'cdp-updater', logger });
+    this.kafka = createKafka({ ...config.kafka, clientId: 'cdp-updater', logger });
     this.producer = createIdempotentProducer(this.kafka);
     this.admin = this.kafka.admin();
     const names = topicNames(config.topicPrefix);
-    this.deadLetters = new KafkaDeadLetterSink(this.producer, names.deadLetter);
-    this.triggers = new KafkaTriggerSink(this.producer, names.profileTriggers);
+    const send = {
+      compression: compressionType(config.kafka.compression),
+      timeoutMs: config.kafka.publishTimeoutMs,
+      admin: this.admin,
+      brokers: config.kafka.brokers,
+    };
+    this.deadLetters = new KafkaDeadLetterSink(this.producer, names.deadLetter, send);
+    this.triggers = new KafkaTriggerSink(this.producer, names.profileTriggers, send);
+    this.failed = new Promise<Error>((resolve) => {
+      this.fail = resolve;
+    });
   }
+
+  /** Settles with the error that stopped consumption for good (an undecodable batch, a missing topic). */
+  readonly failed: Promise<Error>;
+  private fail: (err: Error) => void = () => {};
 
   describe(): Record<string, unknown> {
     return {
@@ -54,6 +74,15 @@ export class KafkaTransport implements Transport {
 
   async connect(): Promise<void> {
     await Promise.all([this.producer.connect(), this.admin.connect()]);
+    // Every topic read or written must exist before the first unit: a send to an absent topic is
+    // retried by kafkajs for minutes (with a Postgres transaction waiting on it for triggers).
+    const result = await requireTopics(this.admin, {
+      topics: cdpTopicSpecs(this.config.topicPrefix),
+      create: this.config.kafka.createTopics,
+      brokers: this.config.kafka.brokers,
+    });
+    if (result.created.length > 0)
+      this.logger.info({ topics: result.created }, 'created missing topics (CDP_CREATE_TOPICS)');
   }
 
   async start(pipeline: ProfilePipeline): Promise<void> {
@@ -63,6 +92,8 @@ export class KafkaTransport implements Transport {
       maxUnitMessages: this.options.maxUnitMessages,
       maxBytesPerPartition: this.options.maxBytesPerPartition,
       sessionTimeoutMs: this.config.kafka.sessionTimeoutMs,
+      admin: this.admin,
+      onFatal: (err) => this.fail(err),
     });
     await this.source.start();
   }
