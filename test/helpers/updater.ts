@@ -54,7 +54,7 @@ export async function createScenario(
     asOf?: string;
     /** Consumer session timeout of child updaters, ms (short: a killed member's partitions move fast). */
     sessionTimeoutMs?: number;
-    /** More environment for the config and child processes (e.g. REDIS_CLUSTER_NODES). */
+    /** More environment for the config and child processes (e.g. REDIS_CLUSTER_NODES, the SASL_SSL listener's settings). */
     env?: Record<string, string>;
   } = {},
 ): Promise<Scenario> {
