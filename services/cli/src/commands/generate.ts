@@ -7,7 +7,7 @@ import {
   type WireMessage,
   writeNdjsonDir,
 } from '@cdp360/generator';
-import { cdpTopicSpecs, ensureTopics, Partitioners, produceAll } from '@cdp360/kafka';
+import { cdpTopicSpecs, compressionType, ensureTopics, Partitioners, produceAll } from '@cdp360/kafka';
 import { createPubSub, ensureTopology, orderedTopic, publishChunked } from '@cdp360/pubsub';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -133,7 +133,12 @@ async function produceToKafka(
       // Different topics are independent, so they go in parallel; each topic bounds its own in-flight requests.
       await Promise.all(
         [...byKind(batch)].map(([kind, msgs]) =>
-          produceAll(producer, names[kind], msgs, { batchSize: 1000, maxInFlight: 2 }),
+          produceAll(producer, names[kind], msgs, {
+            batchSize: 1000,
+            maxInFlight: 2,
+            // A test data set in the codec production uses (KAFKA_COMPRESSION).
+            compression: compressionType(config.kafka.compression),
+          }),
         ),
       );
       onBatch(batch.length);
