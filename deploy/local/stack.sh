@@ -274,14 +274,17 @@ KAFKA_SASL_MISSING_REASON=""
 # this script) is reported, and the SASL tests fail saying why.
 kafka_sasl_up() {
   if ! port_open "$KAFKA_HOST" "$KAFKA_SASL_PORT"; then
+    local fix
     if [[ -n "$KAFKA_EXTERNAL" ]]; then
       KAFKA_SASL_MISSING_REASON="the Kafka broker on $KAFKA_HOST:$KAFKA_PORT was not started by this stack.sh and has no SASL_SSL listener on $KAFKA_HOST:$KAFKA_SASL_PORT"
+      fix="Stop that broker and run this again (it then starts its own), or start it from the stack.sh that started it after updating that checkout."
     else
       KAFKA_SASL_MISSING_REASON="our Kafka broker (pid $(cat "$KAFKA_DIR/kafka.pid" 2>/dev/null)) was started by an older stack.sh without the SASL_SSL listener on $KAFKA_HOST:$KAFKA_SASL_PORT"
+      fix="Restart it (its topics are dropped): bash deploy/local/stack.sh down && bash deploy/local/stack.sh up"
     fi
     banner "WARNING: $KAFKA_SASL_MISSING_REASON." \
-      "The Kafka TLS/SASL integration tests will FAIL with this reason." \
-      "Restart the stack's broker to get it: bash deploy/local/stack.sh down && bash deploy/local/stack.sh up"
+      "The Kafka TLS/SASL integration tests (test/integration/kafka-sasl.test.ts) will FAIL with this reason." \
+      "$fix"
     return 0
   fi
   [[ -f "$KAFKA_TLS_DIR/secret" && -f "$KAFKA_TLS_DIR/ca.pem" ]] ||
