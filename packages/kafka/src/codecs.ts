@@ -107,9 +107,9 @@ function guarded(codec: string, c: Codec): () => Codec {
 
 /**
  * Registers snappy, lz4 and zstd with kafkajs (gzip is built in), for every client of this process.
- * kafkajs keeps codecs in one module-level table, so this is process-wide; calling it again is a no-op.
- * `only` leaves the codecs it does not name unregistered, as kafkajs has them out of the box
- * (KAFKA_CODECS, for tests of what a consumer without a codec does).
+ * kafkajs keeps codecs in one module-level table, so this is process-wide and idempotent (createKafka
+ * calls it). `only` leaves the codecs it does not name as kafkajs has them out of the box, i.e. not
+ * implemented (KAFKA_CODECS: what a consumer without a codec does); a codec once registered stays.
  */
 export function registerKafkaCodecs(only?: readonly KafkaCompression[]): void {
   const table = CompressionCodecs as unknown as Record<number, () => Codec>;
