@@ -69,7 +69,6 @@ describe('REDIS_CLUSTER_NODES', () => {
   });
 });
 
-
 function refused(env: NodeJS.ProcessEnv): ConfigError {
   try {
     loadConfig(env);
