@@ -155,3 +155,26 @@ describe('Kafka settings', () => {
     }
   });
 });
+
+describe('loadConfig: start-up and TLS settings', () => {
+  it('waits 10 s for each service by default, CDP_STARTUP_TIMEOUT_MS otherwise', () => {
+    expect(loadConfig({}).startupTimeoutMs).toBe(10_000);
+    expect(loadConfig({ CDP_STARTUP_TIMEOUT_MS: '0' }).startupTimeoutMs).toBe(0);
+    expect(loadConfig({ CDP_STARTUP_TIMEOUT_MS: '2500' }).startupTimeoutMs).toBe(2500);
+    for (const bad of ['-1', '1.5', '10s', '600001']) {
+      expect(refused({ CDP_STARTUP_TIMEOUT_MS: bad }).variable).toBe('CDP_STARTUP_TIMEOUT_MS');
+    }
+  });
+
+  it('leaves plaintext URLs and no TLS files as they are', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/test');
+    expect(config.redisTls).toEqual({});
+  });
+
+  it('stops on TLS settings that cannot work, naming the variable', () => {
+    expect(refused({ REDIS_TLS_CA_FILE: '/ca.pem' }).variable).toBe('REDIS_TLS_CA_FILE');
+    expect(refused({ DATABASE_URL: 'postgres://db/x?sslmode=verify-ca' }).variable).toBe('DATABASE_SSL_CA_FILE');
+    expect(refused({ DATABASE_URL: 'postgres://db/x?sslmode=bogus' }).message).toMatch(/^DATABASE_URL has sslmode=/);
+  });
+});

@@ -2,17 +2,11 @@ import { readFileSync } from 'node:fs';
 import { parseDateLike } from '@cdp360/domain';
 import { z } from 'zod';
 
-/** A configuration problem, naming the variable and the expected form. */
-export class ConfigError extends Error {
-  readonly code = 'CDP_CONFIG';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+import { ConfigError } from './config-error';
+import { databaseConnectionUrl } from './database-url';
+import { redisTlsFiles } from './redis-tls';
+
+export { ConfigError } from './config-error';
 
 const hostPort = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
 
@@ -167,6 +161,30 @@ const variables = {
       .refine((s) => s === undefined || parseRedisClusterNodes(s) !== undefined)
       .transform((s) => (s === undefined ? undefined : parseRedisClusterNodes(s))),
   },
+  DATABASE_SSL_CA_FILE: {
+    expected: "the path of a PEM file with the CA certificate(s) that signed the Postgres server's certificate",
+    schema: z.string().optional(),
+  },
+  REDIS_TLS_CA_FILE: {
+    expected: "the path of a PEM file with the CA certificate(s) that signed the Redis server's certificate",
+    schema: z.string().optional(),
+  },
+  REDIS_TLS_CERT_FILE: {
+    expected: 'the path of a PEM client certificate for Redis (with REDIS_TLS_KEY_FILE)',
+    schema: z.string().optional(),
+  },
+  REDIS_TLS_KEY_FILE: {
+    expected: 'the path of the PEM private key of REDIS_TLS_CERT_FILE',
+    schema: z.string().optional(),
+  },
+  CDP_STARTUP_TIMEOUT_MS: {
+    expected: 'milliseconds from 0 to 600000 that a command waits at start for each service to answer, e.g. 10000',
+    schema: z
+      .string()
+      .default('10000')
+      .refine((s) => /^\d+$/.test(s) && Number(s) <= 600_000)
+      .transform(Number),
+  },
   PUBSUB_EMULATOR_HOST: {
     expected: 'host:port of the Pub/Sub emulator, e.g. 127.0.0.1:8085 (unset for real Google Cloud)',
     schema: z
@@ -263,10 +281,18 @@ export interface KafkaConfig {
 
 export interface Config {
   kafka: KafkaConfig;
+  /**
+   * The Postgres URL every client connects with: DATABASE_URL, with DATABASE_SSL_CA_FILE as its
+   * `sslrootcert` and libpq's meaning of `sslmode` (see database-url.ts).
+   */
   databaseUrl: string;
   redisUrl: string;
   /** Set when REDIS_CLUSTER_NODES is: then every Redis client is a cluster client and REDIS_URL is not used. */
   redisCluster: RedisClusterConfig | undefined;
+  /** TLS files for a rediss:// REDIS_URL (all absent: the system's CAs, no client certificate). */
+  redisTls: { caFile?: string; certFile?: string; keyFile?: string };
+  /** How long a command waits at start for each service it needs, ms (CDP_STARTUP_TIMEOUT_MS). */
+  startupTimeoutMs: number;
   pubsub: { emulatorHost: string | undefined; projectId: string };
   /** Fixed as-of date, or undefined for "today in UTC" at the time of each computation. */
   asOf: string | undefined;
@@ -280,7 +306,8 @@ export interface Config {
 
 /**
  * Builds the configuration from an environment (process.env by default). Empty strings count as
- * unset. Throws ConfigError naming the first bad variable and its expected form.
+ * unset. Throws ConfigError naming the first bad variable and its expected form; TLS files named by
+ * the configuration are read once here, so a wrong path fails at start.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const v = {} as Record<string, unknown>;
@@ -305,9 +332,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sasl: kafkaSasl(values),
       createTopics: values.CDP_CREATE_TOPICS,
     },
-    databaseUrl: values.DATABASE_URL,
+    databaseUrl: databaseConnectionUrl(values.DATABASE_URL, values.DATABASE_SSL_CA_FILE),
     redisUrl: values.REDIS_URL,
     redisCluster: values.REDIS_CLUSTER_NODES,
+    redisTls: redisTlsFiles(values.REDIS_URL, {
+      caFile: values.REDIS_TLS_CA_FILE,
+      certFile: values.REDIS_TLS_CERT_FILE,
+      keyFile: values.REDIS_TLS_KEY_FILE,
+    }),
+    startupTimeoutMs: values.CDP_STARTUP_TIMEOUT_MS,
     pubsub: { emulatorHost: values.PUBSUB_EMULATOR_HOST, projectId: values.PUBSUB_PROJECT_ID },
     asOf: values.CDP_AS_OF,
     groupId: values.CDP_GROUP_ID,

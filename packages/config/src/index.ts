@@ -8,5 +8,26 @@ export {
   parseRedisClusterNodes,
   type RedisClusterConfig,
 } from './config';
+export {
+  DependencyConfigError,
+  type DependencyFailure,
+  type DependencyProblem,
+  DependencyUnavailableError,
+  EXIT_CODES,
+  exitCodeOf,
+  SERVICES,
+  type ServiceKind,
+  StartupCheckError,
+} from './dependency-errors';
 export { createLogger, type Logger } from './logger';
+export {
+  describeConnectionError,
+  errorChain,
+  isCertificateError,
+  isTlsProtocolError,
+  networkErrorCode,
+} from './network-errors';
+export { redactUrl } from './redact-url';
+export type { RedisTlsFiles } from './redis-tls';
+export { attemptsSummary, formatSeconds, type ProbeOutcome, probeWithRetry } from './startup-probe';
 export { loadTriggerRules } from './trigger-rules-file';
