@@ -4,6 +4,7 @@ export * from './codecs';
 export * from './dead-letter';
 export * from './explain';
 export * from './group-lag';
+export * from './probe-kafka';
 export * from './produce';
 export * from './producer';
 export * from './replay';

@@ -3,6 +3,7 @@ export * from './customer360';
 export * from './facts';
 export * from './migrate';
 export * from './pool';
+export * from './probe-postgres';
 export * from './profile-facts';
 export * from './reconcile';
 export * from './scoring';

@@ -2,6 +2,7 @@ export type { PubSubOptions } from './create-pub-sub';
 export { createPubSub } from './create-pub-sub';
 export { DEAD_LETTER_ATTRIBUTES, type PubSubDeadLetter, publishDeadLetters } from './dead-letter';
 export { GRPC, grpcCode, PUBSUB_STREAM_PREFIX, subscriptionName } from './names';
+export { type PubSubProbeOptions, probePubSub } from './probe-pubsub';
 export { type KeyedMessage, orderedTopic, PUBLISH_CHUNK, publishChunked, publishKeyed } from './publish';
 export {
   applyPubSubReplay,

@@ -1,4 +1,6 @@
-import type { RedisClusterConfig } from '@cdp360/config';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { Logger, RedisClusterConfig, RedisTlsFiles } from '@cdp360/config';
 import { Cluster, Redis } from 'ioredis';
 import { defineScripts } from './scripts';
 import { slotOf } from './shard-layout';
@@ -10,14 +12,56 @@ export function isCluster(redis: RedisClient): redis is Cluster {
   return (redis as Cluster).isCluster === true;
 }
 
+export interface RedisClientOptions {
+  connectionName?: string;
+  /** CA and client certificate for a rediss:// URL (Config.redisTls). */
+  tls?: RedisTlsFiles;
+  /** Where connection errors go; without one they are dropped (never left unhandled). */
+  logger?: Pick<Logger, 'warn' | 'debug'>;
+}
+
+/**
+ * The `tls` option of ioredis for `url`: undefined for redis:// (plaintext), the files' contents
+ * for rediss:// (an empty object: the system's CAs).
+ */
+export function redisTlsOptions(url: string, files: RedisTlsFiles = {}): ConnectionOptions | undefined {
+  if (!url.startsWith('rediss://')) return undefined;
+  const tls: ConnectionOptions = {};
+  if (files.caFile) tls.ca = readFileSync(files.caFile, 'utf8');
+  if (files.certFile) tls.cert = readFileSync(files.certFile, 'utf8');
+  if (files.keyFile) tls.key = readFileSync(files.keyFile, 'utf8');
+  return tls;
+}
+
+/**
+ * Without a listener ioredis prints "Unhandled error event" with a stack for every failed reconnect.
+ * Commands in flight fail on their own; the log gets one warning per outage.
+ */
+function reportConnectionErrors(redis: RedisClient, logger: RedisClientOptions['logger']): void {
+  let reported = false;
+  redis.on('error', (err: Error) => {
+    if (reported) {
+      logger?.debug({ err: err.message }, 'redis connection error');
+      return;
+    }
+    reported = true;
+    logger?.warn({ err: err.message }, 'redis connection lost; reconnecting');
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+}
+
 /** A Redis client for the updater: commands fail fast instead of queueing forever while disconnected. */
-export function createRedis(url: string, options: { connectionName?: string } = {}): Redis {
+export function createRedis(url: string, options: RedisClientOptions = {}): Redis {
   const redis = new Redis(url, {
     connectionName: options.connectionName ?? 'cdp360',
     maxRetriesPerRequest: 3,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
+    tls: redisTlsOptions(url, options.tls),
   });
+  reportConnectionErrors(redis, options.logger);
   defineScripts(redis);
   return redis;
 }
@@ -27,7 +71,7 @@ export function createRedis(url: string, options: { connectionName?: string } = 
  * masters only (`scaleReads: 'master'`): a replica may lag, and the aggregates are read back to derive
  * rows.
  */
-export function createRedisCluster(cluster: RedisClusterConfig, options: { connectionName?: string } = {}): Cluster {
+export function createRedisCluster(cluster: RedisClusterConfig, options: RedisClientOptions = {}): Cluster {
   const client = new Cluster(cluster.nodes, {
     scaleReads: 'master',
     enableOfflineQueue: true,
@@ -44,16 +88,19 @@ export function createRedisCluster(cluster: RedisClusterConfig, options: { conne
       tls: cluster.tls ? {} : undefined,
     },
   });
+  reportConnectionErrors(client, options.logger);
   defineScripts(client);
   return client;
 }
 
 /** The client the configuration asks for: a cluster client when REDIS_CLUSTER_NODES is set. */
 export function connectRedis(
-  config: { redisUrl: string; redisCluster?: RedisClusterConfig | undefined },
-  options: { connectionName?: string } = {},
+  config: { redisUrl: string; redisCluster?: RedisClusterConfig | undefined; redisTls?: RedisTlsFiles },
+  options: Omit<RedisClientOptions, 'tls'> = {},
 ): RedisClient {
-  return config.redisCluster ? createRedisCluster(config.redisCluster, options) : createRedis(config.redisUrl, options);
+  return config.redisCluster
+    ? createRedisCluster(config.redisCluster, options)
+    : createRedis(config.redisUrl, { ...options, tls: config.redisTls });
 }
 
 /**

@@ -8,7 +8,10 @@ export {
   isCluster,
   nodeAddress,
   type RedisClient,
+  type RedisClientOptions,
+  redisTlsOptions,
 } from './client';
 export * from './keys';
+export { probeRedis, type RedisProbeOptions } from './probe-redis';
 export { defineScripts, loadLua, SCRIPTS } from './scripts';
 export * from './shard-layout';

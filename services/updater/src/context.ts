@@ -30,7 +30,10 @@ export function openPipeline(options: {
   const { config, logger } = options;
   const rules = options.triggerSink ? loadTriggerRules(config.triggersFile) : undefined;
   const db = createPool(config.databaseUrl, { applicationName: options.applicationName, max: 8, logger });
-  const redis = connectRedis(config, { connectionName: options.applicationName });
+  const redis = connectRedis(config, {
+    connectionName: options.applicationName,
+    logger: logger.child({ component: 'redis' }),
+  });
   const store = new AggregateStore(redis, new RedisKeys(options.redisNamespace));
   const pipeline = new ProfilePipeline({
     db,

@@ -1,0 +1,93 @@
+import {
+  attemptsSummary,
+  createLogger,
+  DependencyConfigError,
+  DependencyUnavailableError,
+  describeConnectionError,
+  errorChain,
+  isCertificateError,
+  isTlsProtocolError,
+  probeWithRetry,
+} from '@cdp360/config';
+import { createKafka, type KafkaOptions } from './client';
+
+export interface KafkaProbeOptions {
+  /** How long to keep trying, ms (CDP_STARTUP_TIMEOUT_MS). */
+  totalMs: number;
+}
+
+/** kafkajs's error class names are its stable codes. */
+function hasErrorNamed(err: unknown, name: string): boolean {
+  return errorChain(err).some((e) => (e as Error | null)?.name === name);
+}
+
+const isSaslError = (err: unknown) => hasErrorNamed(err, 'KafkaJSSASLAuthenticationError');
+
+/**
+ * Checks at start that a broker of `options.brokers` answers (connect, and the cluster metadata),
+ * with the same client settings as the process's own clients (TLS, SASL), retrying while none does
+ * for up to `totalMs`. Throws DependencyUnavailableError when none answered, DependencyConfigError
+ * (exit 2) when a broker refused the SASL credentials or its certificate.
+ */
+export async function probeKafka(
+  options: Omit<KafkaOptions, 'logger' | 'clientId'>,
+  probe: KafkaProbeOptions,
+): Promise<void> {
+  const logger = createLogger({ level: 'silent' });
+  const outcome = await probeWithRetry(
+    async (timeoutMs) => {
+      const kafka = createKafka({
+        ...options,
+        clientId: 'cdp-startup-check',
+        logger,
+        connectionTimeout: timeoutMs,
+        requestTimeout: timeoutMs,
+        retry: { retries: 0 },
+      });
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        await admin.describeCluster();
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
+    {
+      totalMs: probe.totalMs,
+      isFatal: (err) => isSaslError(err) || isCertificateError(err) || isTlsProtocolError(err),
+    },
+  );
+  if (outcome.ok) return;
+  const err = outcome.error;
+  const base = { service: 'kafka' as const, address: options.brokers.join(','), cause: err };
+  if (isSaslError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'KAFKA_SASL_USERNAME',
+      reason: `refused the SASL login (${describeConnectionError(err)})`,
+      hint: 'fix KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or KAFKA_SASL_MECHANISM',
+    });
+  }
+  if (isCertificateError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'KAFKA_SSL_CA_FILE',
+      reason: `presented a certificate we do not trust (${describeConnectionError(err)})`,
+      hint: 'set KAFKA_SSL_CA_FILE to the CA that signed it, and list the brokers by a host name the certificate names',
+    });
+  }
+  if (isTlsProtocolError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'KAFKA_SSL',
+      reason: `does not speak TLS on this port (${describeConnectionError(err)})`,
+      hint: "match KAFKA_SSL to the listener's protocol, or list the brokers' TLS port in KAFKA_BROKERS",
+    });
+  }
+  throw new DependencyUnavailableError({
+    ...base,
+    variable: 'KAFKA_BROKERS',
+    reason: `${describeConnectionError(err)} (${attemptsSummary(outcome)})`,
+    hint: 'start the broker, or list reachable brokers in KAFKA_BROKERS',
+  });
+}

@@ -1,0 +1,115 @@
+import {
+  attemptsSummary,
+  DependencyConfigError,
+  DependencyUnavailableError,
+  describeConnectionError,
+  isCertificateError,
+  isTlsProtocolError,
+  probeWithRetry,
+  type RedisTlsFiles,
+  redactUrl,
+} from '@cdp360/config';
+import { Redis } from 'ioredis';
+import { redisTlsOptions } from './client';
+
+/** Redis error codes (the reply's first word) that mean the credentials were refused. */
+const AUTH_CODES = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
+
+function replyCode(err: unknown): string | undefined {
+  if ((err as Error | null)?.name !== 'ReplyError') return undefined;
+  return /^[A-Z]+/.exec((err as Error).message)?.[0];
+}
+
+function isAuthError(err: unknown): boolean {
+  const code = replyCode(err);
+  // Redis < 6 answers a wrong password with `ERR invalid password`.
+  return (code !== undefined && AUTH_CODES.has(code)) || /^ERR invalid password/.test((err as Error).message ?? '');
+}
+
+export interface RedisProbeOptions {
+  /** How long to keep trying, ms (CDP_STARTUP_TIMEOUT_MS). */
+  totalMs: number;
+  tls?: RedisTlsFiles;
+}
+
+/**
+ * Checks at start that Redis answers PING at `url`, retrying while it does not for up to `totalMs`.
+ * Throws DependencyUnavailableError when it never answered, and DependencyConfigError (exit 2) when
+ * it answered but refused the password, or its certificate is not one our CA vouches for.
+ */
+export async function probeRedis(url: string, options: RedisProbeOptions): Promise<void> {
+  const tls = redisTlsOptions(url, options.tls);
+  const outcome = await probeWithRetry(
+    async (timeoutMs) => {
+      const redis = new Redis(url, {
+        lazyConnect: true,
+        connectTimeout: timeoutMs,
+        commandTimeout: timeoutMs,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => null,
+        connectionName: 'cdp-startup-check',
+        tls,
+      });
+      let failure: unknown;
+      // The connect promise rejects with a generic "Connection is closed" when the socket failed;
+      // the event says why (refused, TLS, AUTH).
+      redis.on('error', (err) => {
+        failure ??= err;
+      });
+      try {
+        await redis.connect();
+        await redis.ping();
+      } catch (err) {
+        throw failure ?? err;
+      } finally {
+        redis.disconnect();
+      }
+    },
+    {
+      totalMs: options.totalMs,
+      isFatal: (err) => isAuthError(err) || isCertificateError(err) || isTlsProtocolError(err),
+    },
+  );
+  if (outcome.ok) return;
+  const err = outcome.error;
+  const base = { service: 'redis' as const, address: redactUrl(url), cause: err };
+  if (isAuthError(err)) {
+    const code = replyCode(err);
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'REDIS_URL',
+      reason:
+        code === 'NOAUTH'
+          ? 'asks for a password and REDIS_URL has none'
+          : `refused the login (${(err as Error).message.split('\n')[0]})`,
+      hint: `set the user name and password in REDIS_URL (${url.startsWith('rediss://') ? 'rediss' : 'redis'}://user:password@host:port)`,
+    });
+  }
+  if (isCertificateError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'REDIS_TLS_CA_FILE',
+      reason: `presented a certificate we do not trust (${describeConnectionError(err)})`,
+      hint: options.tls?.caFile
+        ? 'point REDIS_TLS_CA_FILE at the CA that signed it, and connect by a host name the certificate names'
+        : 'set REDIS_TLS_CA_FILE to the CA that signed it, and connect by a host name the certificate names',
+    });
+  }
+  if (isTlsProtocolError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'REDIS_URL',
+      reason: `does not speak TLS on this port (${describeConnectionError(err)})`,
+      hint: 'use redis:// for a plaintext port, or the TLS port with rediss:// in REDIS_URL',
+    });
+  }
+  throw new DependencyUnavailableError({
+    ...base,
+    variable: 'REDIS_URL',
+    reason: `${describeConnectionError(err)} (${attemptsSummary(outcome)})`,
+    hint: url.startsWith('rediss://')
+      ? 'start Redis, or point REDIS_URL at a running server (redis:// if that port does not speak TLS)'
+      : 'start Redis, or point REDIS_URL at a running server (rediss:// if it only accepts TLS)',
+  });
+}
