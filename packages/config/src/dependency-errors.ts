@@ -13,11 +13,14 @@ export type ServiceKind = keyof typeof SERVICES;
 /**
  * Process exit codes of the `cdp` command (README and `cdp --help` list them): 1 for a failed command
  * (e.g. reconcile found differences), 2 for a usage or configuration problem (including credentials
- * or certificates a service refused), one code per service that could not be reached.
+ * or certificates a service refused, and missing Kafka topics), 3 for a stalled consumer, one code per
+ * service that could not be reached.
  */
 export const EXIT_CODES = {
   failure: 1,
   config: 2,
+  /** The updater met a Kafka record batch it cannot decode (no codec for it): it stops rather than loop. */
+  consumerStalled: 3,
   kafkaUnavailable: SERVICES.kafka.exitCode,
   postgresUnavailable: SERVICES.postgres.exitCode,
   redisUnavailable: SERVICES.redis.exitCode,

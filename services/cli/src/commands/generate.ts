@@ -11,6 +11,7 @@ import { cdpTopicSpecs, compressionType, ensureTopics, Partitioners, produceAll 
 import { createPubSub, ensureTopology, orderedTopic, publishChunked } from '@cdp360/pubsub';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { checkServices } from '../startup-checks';
 import { cliKafka, positiveInt } from './topics';
 
 function rate(value: string): number {
@@ -75,6 +76,7 @@ async function publishToPubSub(
   onBatch: (n: number) => void,
 ): Promise<void> {
   const config = loadConfig();
+  await checkServices(config, ['pubsub']);
   const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
   try {
     const names = topicNames(prefix);
@@ -112,6 +114,7 @@ async function produceToKafka(
   onBatch: (n: number) => void,
 ): Promise<void> {
   const config = loadConfig();
+  await checkServices(config, ['kafka']);
   const { kafka } = cliKafka(config, 'cdp-generate');
   const admin = kafka.admin();
   await admin.connect();

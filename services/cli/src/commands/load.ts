@@ -4,6 +4,7 @@ import { loadNdjsonDir, NdjsonDeadLetterSink, openPipeline } from '@cdp360/updat
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { checkServices } from '../startup-checks';
 import { calendarDate, positiveInt } from './arguments';
 import { countersTable } from './counters-table';
 
@@ -25,6 +26,7 @@ export function registerLoadCommand(program: Command): void {
         const env = { ...process.env };
         if (opts.asOf !== undefined) env.CDP_AS_OF = opts.asOf;
         const config = loadConfig(env);
+        await checkServices(config, ['postgres', 'redis']);
         const logger = createLogger({ level: config.logLevel, name: 'cdp-load', destination: pino.destination(2) });
         const deadLetters = new NdjsonDeadLetterSink(opts.deadLetter ?? path.join(opts.from, 'dead-letters.ndjson'));
         const ctx = openPipeline({

@@ -4,6 +4,7 @@ import { openPipeline } from '@cdp360/updater';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { checkServices } from '../startup-checks';
 import { calendarDate } from './arguments';
 
 const CHUNK = 5000;
@@ -26,6 +27,7 @@ export function registerRebuildCommand(program: Command): void {
       const env = { ...process.env };
       if (opts.asOf !== undefined) env.CDP_AS_OF = opts.asOf;
       const config = loadConfig(env);
+      await checkServices(config, ['postgres', 'redis']);
       const logger = createLogger({ level: config.logLevel, name: 'cdp-rebuild', destination: pino.destination(2) });
       const ctx = openPipeline({
         config,

@@ -3,6 +3,7 @@ import { CUSTOMER_360_COLUMNS, utcDate } from '@cdp360/domain';
 import { batchIntoTable, createPool, diffCustomer360 } from '@cdp360/postgres';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { checkServices } from '../startup-checks';
 import { calendarDate, positiveInt } from './arguments';
 
 const SCRATCH_TABLE = 'customer_360_reconcile';
@@ -31,6 +32,7 @@ export function registerReconcileCommand(program: Command): void {
     .option('--samples <n>', 'differing rows to show per column', positiveInt, 5)
     .action(async (opts: { asOf?: string; ignore: string[]; samples: number }) => {
       const config = loadConfig();
+      await checkServices(config, ['postgres']);
       const asOf = opts.asOf ?? config.asOf ?? utcDate(new Date());
       const logger = createLogger({ level: config.logLevel, name: 'cdp', destination: pino.destination(2) });
       const db = createPool(config.databaseUrl, { applicationName: 'cdp-reconcile', max: 4, logger });

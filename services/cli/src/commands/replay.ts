@@ -14,6 +14,7 @@ import {
   snapshotSubscriptions,
 } from '@cdp360/pubsub';
 import { type Command, InvalidArgumentError } from 'commander';
+import { checkServices, transportService } from '../startup-checks';
 import { transportName } from './arguments';
 import { cliKafka } from './topics';
 
@@ -148,6 +149,7 @@ export function registerReplayCommand(program: Command): void {
       if (opts.group !== undefined) env.CDP_GROUP_ID = opts.group;
       if (opts.transport !== undefined) env.CDP_TRANSPORT = opts.transport;
       const config = loadConfig(env);
+      await checkServices(config, [transportService(config.transport)]);
       const topics = opts.topics
         ? opts.topics.split(',').map((t) => t.trim())
         : Object.values(topicNames(config.topicPrefix).inputs);

@@ -3,6 +3,7 @@ import { formatScoringReport, scoreOnce } from '@cdp360/scorer';
 import { openTriggerPublisher } from '@cdp360/trigger-outbox';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { checkServices, transportService } from '../startup-checks';
 import { calendarDate } from './arguments';
 
 export function registerScoreCommand(program: Command): void {
@@ -14,6 +15,7 @@ export function registerScoreCommand(program: Command): void {
     .option('--no-publish', 'leave the triggers the run raises queued for an updater to publish')
     .action(async (opts: { once: true; asOf?: string; publish: boolean }) => {
       const config = loadConfig();
+      await checkServices(config, opts.publish ? ['postgres', transportService(config.transport)] : ['postgres']);
       const logger = createLogger({ level: config.logLevel, name: 'cdp-scorer', destination: pino.destination(2) });
       const publisher = opts.publish ? openTriggerPublisher(config, logger, 'cdp-scorer') : null;
       try {

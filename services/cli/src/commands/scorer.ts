@@ -2,6 +2,7 @@ import { createLogger, loadConfig } from '@cdp360/config';
 import { parseDuration, runScorer } from '@cdp360/scorer';
 import { openTriggerPublisher } from '@cdp360/trigger-outbox';
 import { type Command, InvalidArgumentError } from 'commander';
+import { checkServices, transportService } from '../startup-checks';
 import { calendarDate } from './arguments';
 
 function period(value: string): number {
@@ -23,6 +24,7 @@ export function registerScorerCommand(program: Command): void {
     .option('--no-publish', 'leave the triggers runs raise queued for an updater to publish')
     .action(async (opts: { every: number; asOf?: string; publish: boolean }) => {
       const config = loadConfig();
+      await checkServices(config, opts.publish ? ['postgres', transportService(config.transport)] : ['postgres']);
       const logger = createLogger({ level: config.logLevel, name: 'cdp-scorer' });
       const publisher = opts.publish ? openTriggerPublisher(config, logger, 'cdp-scorer') : null;
       const summary = await runScorer({

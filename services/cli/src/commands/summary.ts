@@ -2,6 +2,7 @@ import { createLogger, loadConfig } from '@cdp360/config';
 import { createPool } from '@cdp360/postgres';
 import type { Command } from 'commander';
 import pino from 'pino';
+import { checkServices } from '../startup-checks';
 import { positiveInt } from './arguments';
 
 /** A look at customer_360: counts, segments, churn and a few profiles (PII columns left out). */
@@ -12,6 +13,7 @@ export function registerSummaryCommand(program: Command): void {
     .option('--profiles <n>', 'how many of the highest-value profiles to show', positiveInt, 5)
     .action(async (opts: { profiles: number }) => {
       const config = loadConfig();
+      await checkServices(config, ['postgres']);
       const logger = createLogger({ level: config.logLevel, name: 'cdp', destination: pino.destination(2) });
       const db = createPool(config.databaseUrl, { applicationName: 'cdp-summary', max: 2, logger });
       try {

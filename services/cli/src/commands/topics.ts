@@ -4,6 +4,7 @@ import { cdpTopicSpecs, createKafka, ensureTopics, listTopics } from '@cdp360/ka
 import { createPubSub, ensureTopology } from '@cdp360/pubsub';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { checkServices, transportService } from '../startup-checks';
 import { transportName } from './arguments';
 
 export function positiveInt(value: string): number {
@@ -45,7 +46,9 @@ export function registerTopicsCommand(program: Command): void {
       }) => {
         const config = loadConfig();
         const prefix = opts.prefix ?? config.topicPrefix;
-        if ((opts.transport ?? config.transport) === 'pubsub') {
+        const transport = opts.transport ?? config.transport;
+        await checkServices(config, [transportService(transport === 'pubsub' ? 'pubsub' : 'kafka')]);
+        if (transport === 'pubsub') {
           const names = topicNames(prefix);
           const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
           try {
@@ -81,6 +84,7 @@ export function registerTopicsCommand(program: Command): void {
     .option('--prefix <prefix>', 'only topics starting with this prefix (default: CDP_TOPIC_PREFIX)')
     .action(async (opts: { prefix?: string }) => {
       const config = loadConfig();
+      await checkServices(config, ['kafka']);
       const { kafka } = cliKafka(config, 'cdp-topics');
       const admin = kafka.admin();
       await admin.connect();

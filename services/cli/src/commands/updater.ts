@@ -1,6 +1,7 @@
 import { createLogger, loadConfig } from '@cdp360/config';
 import { runUpdater } from '@cdp360/updater';
 import type { Command } from 'commander';
+import { checkServices, transportService } from '../startup-checks';
 import { calendarDate, nonNegativeInt, positiveInt, transportName } from './arguments';
 import { countersTable } from './counters-table';
 
@@ -66,6 +67,7 @@ export function registerUpdaterCommand(program: Command): void {
         if (opts.asOf !== undefined) env.CDP_AS_OF = opts.asOf;
         if (opts.transport !== undefined) env.CDP_TRANSPORT = opts.transport;
         const config = loadConfig(env);
+        await checkServices(config, ['postgres', 'redis', transportService(config.transport)]);
         const logger = createLogger({ level: config.logLevel, name: 'cdp-updater' });
         const summary = await runUpdater({
           config,
