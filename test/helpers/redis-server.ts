@@ -17,7 +17,11 @@ export function freePort(): Promise<number> {
 }
 
 export interface PrivateRedis {
+  /** The plaintext port's URL (with the password, when there is one). */
   url: string;
+  /** With `tls`: the TLS port, and its rediss:// URL for `localhost` (the name in the test certificate). */
+  tlsPort?: number;
+  tlsUrl?: string;
   /** The server's log file (kept for a failing test to look at). */
   logfile: string;
   port: number;
@@ -28,23 +32,52 @@ export interface PrivateRedis {
   client(): Redis;
 }
 
+export interface PrivateRedisOptions {
+  /** `requirepass`: clients must give it. */
+  password?: string;
+  /**
+   * Also listen on a TLS port with this certificate; with `clientCaFile`, clients must present a
+   * certificate signed by it (`tls-auth-clients yes`).
+   */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+}
+
 /**
  * A real redis-server of our own, without persistence, for tests that flush or kill Redis without
- * disturbing anything else on the shared one.
+ * disturbing anything else on the shared one, or need a password or TLS.
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const tlsPort = options.tls ? await freePort() : undefined;
   const logfile = path.join(os.tmpdir(), `cdp-test-redis-${port}.log`);
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--logfile',
+    logfile,
+  ];
+  if (options.password !== undefined) args.push('--requirepass', options.password);
+  if (options.tls) {
+    args.push('--tls-port', String(tlsPort), '--tls-cert-file', options.tls.certFile);
+    args.push('--tls-key-file', options.tls.keyFile);
+    if (options.tls.clientCaFile)
+      args.push('--tls-ca-cert-file', options.tls.clientCaFile, '--tls-auth-clients', 'yes');
+    else args.push('--tls-auth-clients', 'no');
+  }
+  const password = options.password;
   let proc: ChildProcess | null = null;
   const start = async () => {
-    proc = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--logfile', logfile],
-      { stdio: 'ignore' },
-    );
+    proc = spawn('redis-server', args, { stdio: 'ignore' });
     // A fresh client per attempt: an ioredis client whose connection failed for good stays ended.
     for (let i = 0; i < 100; i++) {
-      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+      const probe = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null });
+      probe.on('error', () => {}); // not up yet: the rejected connect says so
       try {
         await probe.connect();
         await probe.ping();
@@ -65,8 +98,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await exited;
   };
   await start();
+  const auth = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${auth}127.0.0.1:${port}`,
+    tlsPort,
+    tlsUrl: tlsPort === undefined ? undefined : `rediss://${auth}localhost:${tlsPort}`,
     logfile,
     port,
     kill,
@@ -74,6 +110,6 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await kill();
       await start();
     },
-    client: () => new Redis({ port, host: '127.0.0.1' }),
+    client: () => new Redis({ port, host: '127.0.0.1', password }),
   };
 }

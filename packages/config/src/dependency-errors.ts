@@ -29,6 +29,8 @@ export const EXIT_CODES = {
 
 export interface DependencyFailure {
   service: ServiceKind;
+  /** How the message names the service when its plain name would mislead (`the Pub/Sub emulator`). */
+  label?: string;
   /** Where it was looked for, without credentials (see redactUrl). */
   address: string;
   /** The variable that set the address (or the setting that is wrong). */
@@ -56,7 +58,7 @@ export class DependencyUnavailableError extends Error {
   constructor(failure: DependencyFailure) {
     const s = SERVICES[failure.service];
     super(
-      `cannot reach ${s.name} at ${failure.address} (${failure.variable}): ${failure.reason}; ${failure.hint}`,
+      `cannot reach ${failure.label ?? s.name} at ${failure.address} (${failure.variable}): ${failure.reason}; ${failure.hint}`,
       failure.cause === undefined ? undefined : { cause: failure.cause },
     );
     this.name = 'DependencyUnavailableError';
@@ -81,7 +83,7 @@ export class DependencyConfigError extends ConfigError {
   constructor(failure: DependencyFailure) {
     super(
       failure.variable,
-      `${SERVICES[failure.service].name} at ${failure.address} ${failure.reason}; ${failure.hint}`,
+      `${failure.label ?? SERVICES[failure.service].name} at ${failure.address} ${failure.reason}; ${failure.hint}`,
     );
     if (failure.cause !== undefined) this.cause = failure.cause;
     this.name = 'DependencyConfigError';

@@ -5,6 +5,8 @@ export interface ProbeOptions {
   maxAttemptMs?: number;
   /** Errors that retrying cannot cure (a refused password): they end the probe at once. */
   isFatal?: (err: unknown) => boolean;
+  /** Past its own timeout, how long an attempt may take to give up by itself before it is abandoned, ms. */
+  abandonGraceMs?: number;
   /** Test hook: the clock. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -18,12 +20,14 @@ const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 2_000;
 const MIN_ATTEMPT_MS = 250;
 const DEFAULT_MAX_ATTEMPT_MS = 5_000;
+/** Clients start slowly on a busy machine: an attempt gets this long past its timeout to fail by itself. */
+const ABANDON_GRACE_MS = 3_000;
 
 /**
  * Tries `attempt` until it resolves, a fatal error, or `totalMs` is spent: a service that is still
  * starting (a container next to ours) gets a few seconds, one that is absent fails within a bound.
  * Each attempt gets a timeout that fits in what is left (never less than 250 ms) and is abandoned
- * when it overruns it; between attempts the wait doubles from 250 ms to 2 s.
+ * 3 s after it overruns it; between attempts the wait doubles from 250 ms to 2 s.
  */
 export async function probeWithRetry(
   attempt: (timeoutMs: number) => Promise<void>,
@@ -40,7 +44,7 @@ export async function probeWithRetry(
     const timeoutMs = Math.max(MIN_ATTEMPT_MS, Math.min(maxAttemptMs, left));
     attempts++;
     try {
-      await withTimeout(attempt(timeoutMs), timeoutMs + 1_000);
+      await withTimeout(attempt(timeoutMs), timeoutMs + (options.abandonGraceMs ?? ABANDON_GRACE_MS));
       return { ok: true, attempts, elapsedMs: now() - started };
     } catch (error) {
       const fatal = options.isFatal?.(error) ?? false;

@@ -55,10 +55,9 @@ export async function probePubSub(options: PubSubOptions, probe: PubSubProbeOpti
   if (outcome.ok) return;
   const err = outcome.error;
   const emulator = options.emulatorHost;
-  const address = emulator
-    ? `${emulator} (emulator, project ${options.projectId})`
-    : `Google Cloud, project ${options.projectId}`;
-  const base = { service: 'pubsub' as const, address, cause: err };
+  const base = emulator
+    ? { service: 'pubsub' as const, label: 'the Pub/Sub emulator', address: emulator, cause: err }
+    : { service: 'pubsub' as const, address: `pubsub.googleapis.com (project ${options.projectId})`, cause: err };
   if (isCredentialsError(err)) {
     throw new DependencyConfigError({
       ...base,
