@@ -24,6 +24,7 @@ export {
   describeConnectionError,
   errorChain,
   isCertificateError,
+  isClientCertificateError,
   isTlsProtocolError,
   networkErrorCode,
 } from './network-errors';

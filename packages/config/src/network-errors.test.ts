@@ -1,4 +1,10 @@
-import { describeConnectionError, isCertificateError, isTlsProtocolError, networkErrorCode } from './network-errors';
+import {
+  describeConnectionError,
+  isCertificateError,
+  isClientCertificateError,
+  isTlsProtocolError,
+  networkErrorCode,
+} from './network-errors';
 
 function nodeError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
@@ -21,6 +27,16 @@ describe('connection errors', () => {
     const plain = nodeError('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number');
     expect(isTlsProtocolError(plain)).toBe(true);
     expect(isCertificateError(plain)).toBe(false);
+  });
+
+  it('says so when the server wants or refuses our client certificate, without the OpenSSL dump', () => {
+    const alert = nodeError(
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+      '80BCC863C07F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116',
+    );
+    expect(isClientCertificateError(alert)).toBe(true);
+    expect(isCertificateError(alert)).toBe(false);
+    expect(describeConnectionError(alert)).toBe('TLS: the server wants a client certificate');
   });
 
   it("falls back to the first line of the error's message", () => {

@@ -28,6 +28,18 @@ const CERTIFICATE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * TLS alerts from a server that refused our client certificate, or wanted one and got none (OpenSSL's
+ * reasons as Node codes them).
+ */
+const CLIENT_CERTIFICATE_CODES: Record<string, string> = {
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'the server wants a client certificate',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'the server refused our client certificate',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: 'the server refused our client certificate',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'the server does not trust the CA of our client certificate',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: 'the server says our client certificate has expired',
+};
+
 /** TLS errors that mean "this port does not speak TLS" (or speaks it where we do not). */
 const PROTOCOL_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'EPROTO']);
 
@@ -62,6 +74,11 @@ export function isCertificateError(err: unknown): boolean {
   return errorChain(err).some((e) => CERTIFICATE_CODES.has(codeOf(e) ?? ''));
 }
 
+/** Whether the server refused our client certificate, or wanted one and got none. */
+export function isClientCertificateError(err: unknown): boolean {
+  return errorChain(err).some((e) => (codeOf(e) ?? '') in CLIENT_CERTIFICATE_CODES);
+}
+
 /** Whether TLS met a peer that does not speak it (a plaintext port), or the reverse. */
 export function isTlsProtocolError(err: unknown): boolean {
   return errorChain(err).some((e) => PROTOCOL_CODES.has(codeOf(e) ?? ''));
@@ -72,6 +89,7 @@ export function describeConnectionError(err: unknown): string {
   for (const e of errorChain(err)) {
     const code = codeOf(e);
     if (code && code in NETWORK_REASONS) return NETWORK_REASONS[code]!;
+    if (code && code in CLIENT_CERTIFICATE_CODES) return `TLS: ${CLIENT_CERTIFICATE_CODES[code]}`;
     if (code && (CERTIFICATE_CODES.has(code) || PROTOCOL_CODES.has(code))) {
       return `TLS: ${firstLine((e as Error).message)}`;
     }

@@ -6,6 +6,7 @@ import {
   describeConnectionError,
   errorChain,
   isCertificateError,
+  isClientCertificateError,
   isTlsProtocolError,
   probeWithRetry,
 } from '@cdp360/config';
@@ -54,7 +55,8 @@ export async function probeKafka(
     },
     {
       totalMs: probe.totalMs,
-      isFatal: (err) => isSaslError(err) || isCertificateError(err) || isTlsProtocolError(err),
+      isFatal: (err) =>
+        isSaslError(err) || isCertificateError(err) || isClientCertificateError(err) || isTlsProtocolError(err),
     },
   );
   if (outcome.ok) return;
@@ -74,6 +76,14 @@ export async function probeKafka(
       variable: 'KAFKA_SSL_CA_FILE',
       reason: `presented a certificate we do not trust (${describeConnectionError(err)})`,
       hint: 'set KAFKA_SSL_CA_FILE to the CA that signed it, and list the brokers by a host name the certificate names',
+    });
+  }
+  if (isClientCertificateError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'KAFKA_SSL_CERT_FILE',
+      reason: `refused the TLS connection (${describeConnectionError(err)})`,
+      hint: 'set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE to a client certificate the brokers trust',
     });
   }
   if (isTlsProtocolError(err)) {

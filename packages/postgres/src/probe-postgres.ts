@@ -4,6 +4,7 @@ import {
   DependencyUnavailableError,
   describeConnectionError,
   isCertificateError,
+  isClientCertificateError,
   isTlsProtocolError,
   probeWithRetry,
   redactUrl,
@@ -34,6 +35,7 @@ function isFatal(err: unknown): boolean {
     NO_PASSWORD.test(message) ||
     NO_SSL_ON_SERVER.test(message) ||
     isCertificateError(err) ||
+    isClientCertificateError(err) ||
     isTlsProtocolError(err)
   );
 }
@@ -104,6 +106,14 @@ export async function probePostgres(url: string, options: PostgresProbeOptions):
       hint: new URL(url).searchParams.has('sslrootcert')
         ? 'point DATABASE_SSL_CA_FILE at the CA that signed it, and connect by a host name the certificate names'
         : 'set DATABASE_SSL_CA_FILE to the CA that signed it, and connect by a host name the certificate names',
+    });
+  }
+  if (isClientCertificateError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'DATABASE_URL',
+      reason: `refused the TLS connection (${describeConnectionError(err)})`,
+      hint: "give a client certificate the server trusts in DATABASE_URL's sslcert and sslkey",
     });
   }
   throw new DependencyUnavailableError({

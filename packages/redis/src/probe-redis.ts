@@ -4,6 +4,7 @@ import {
   DependencyUnavailableError,
   describeConnectionError,
   isCertificateError,
+  isClientCertificateError,
   isTlsProtocolError,
   probeWithRetry,
   type RedisTlsFiles,
@@ -53,9 +54,10 @@ export async function probeRedis(url: string, options: RedisProbeOptions): Promi
       });
       let failure: unknown;
       // The connect promise rejects with a generic "Connection is closed" when the socket failed;
-      // the event says why (refused, TLS, AUTH).
+      // the event says why (refused, TLS, AUTH). A server that wants a client certificate may reset
+      // the connection as well as send its alert: the alert is the one that says what to fix.
       redis.on('error', (err) => {
-        failure ??= err;
+        if (failure === undefined || isClientCertificateError(err)) failure = err;
       });
       try {
         await redis.connect();
@@ -68,7 +70,8 @@ export async function probeRedis(url: string, options: RedisProbeOptions): Promi
     },
     {
       totalMs: options.totalMs,
-      isFatal: (err) => isAuthError(err) || isCertificateError(err) || isTlsProtocolError(err),
+      isFatal: (err) =>
+        isAuthError(err) || isCertificateError(err) || isClientCertificateError(err) || isTlsProtocolError(err),
     },
   );
   if (outcome.ok) return;
@@ -96,6 +99,14 @@ export async function probeRedis(url: string, options: RedisProbeOptions): Promi
         : 'set REDIS_TLS_CA_FILE to the CA that signed it, and connect by a host name the certificate names',
     });
   }
+  if (isClientCertificateError(err)) {
+    throw new DependencyConfigError({
+      ...base,
+      variable: 'REDIS_TLS_CERT_FILE',
+      reason: `refused the TLS connection (${describeConnectionError(err)})`,
+      hint: 'set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE to a client certificate signed by a CA the server trusts',
+    });
+  }
   if (isTlsProtocolError(err)) {
     throw new DependencyConfigError({
       ...base,
@@ -109,7 +120,7 @@ export async function probeRedis(url: string, options: RedisProbeOptions): Promi
     variable: 'REDIS_URL',
     reason: `${describeConnectionError(err)} (${attemptsSummary(outcome)})`,
     hint: url.startsWith('rediss://')
-      ? 'start Redis, or point REDIS_URL at a running server (redis:// if that port does not speak TLS)'
+      ? `start Redis, or point REDIS_URL at a running server (redis:// if that port does not speak TLS${options.tls?.certFile ? '' : '; REDIS_TLS_CERT_FILE if it wants a client certificate'})`
       : 'start Redis, or point REDIS_URL at a running server (rediss:// if it only accepts TLS)',
   });
 }
