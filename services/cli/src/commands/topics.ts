@@ -40,14 +40,14 @@ export function registerTopicsCommand(program: Command): void {
       async (opts: {
         partitions: number;
         prefix?: string;
-        transport?: string;
+        transport?: 'kafka' | 'pubsub';
         group?: string;
         ackDeadline: number;
       }) => {
         const config = loadConfig();
         const prefix = opts.prefix ?? config.topicPrefix;
         const transport = opts.transport ?? config.transport;
-        await checkServices(config, [transportService(transport === 'pubsub' ? 'pubsub' : 'kafka')]);
+        await checkServices(config, [transportService(transport)]);
         if (transport === 'pubsub') {
           const names = topicNames(prefix);
           const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
