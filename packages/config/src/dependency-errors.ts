@@ -49,7 +49,6 @@ export interface DependencyFailure {
 export class DependencyUnavailableError extends Error {
   readonly code: (typeof SERVICES)[ServiceKind]['code'];
   readonly exitCode: number;
-  readonly retriable = true;
   readonly service: ServiceKind;
   readonly address: string;
   readonly variable: string;
