@@ -52,6 +52,7 @@ export class DependencyUnavailableError extends Error {
   readonly service: ServiceKind;
   readonly address: string;
   readonly variable: string;
+  readonly reason: string;
   readonly hint: string;
 
   constructor(failure: DependencyFailure) {
@@ -66,6 +67,7 @@ export class DependencyUnavailableError extends Error {
     this.service = failure.service;
     this.address = failure.address;
     this.variable = failure.variable;
+    this.reason = failure.reason;
     this.hint = failure.hint;
   }
 }
@@ -78,6 +80,8 @@ export class DependencyUnavailableError extends Error {
 export class DependencyConfigError extends ConfigError {
   readonly service: ServiceKind;
   readonly address: string;
+  readonly reason: string;
+  readonly hint: string;
 
   constructor(failure: DependencyFailure) {
     super(
@@ -88,6 +92,8 @@ export class DependencyConfigError extends ConfigError {
     this.name = 'DependencyConfigError';
     this.service = failure.service;
     this.address = failure.address;
+    this.reason = failure.reason;
+    this.hint = failure.hint;
   }
 }
 

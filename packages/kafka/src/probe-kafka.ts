@@ -8,9 +8,11 @@ import {
   isCertificateError,
   isClientCertificateError,
   isTlsProtocolError,
+  type KafkaConfig,
   probeWithRetry,
 } from '@cdp360/config';
 import { createKafka, type KafkaOptions } from './client';
+import { explainKafkaError } from './explain';
 
 export interface KafkaProbeOptions {
   /** How long to keep trying, ms (CDP_STARTUP_TIMEOUT_MS). */
@@ -27,11 +29,12 @@ const isSaslError = (err: unknown) => hasErrorNamed(err, 'KafkaJSSASLAuthenticat
 /**
  * Checks at start that a broker of `options.brokers` answers (connect, and the cluster metadata),
  * with the same client settings as the process's own clients (TLS, SASL), retrying while none does
- * for up to `totalMs`. Throws DependencyUnavailableError when none answered, DependencyConfigError
- * (exit 2) when a broker refused the SASL credentials or its certificate.
+ * for up to `totalMs`. Throws DependencyUnavailableError when none answered; a refused SASL login or
+ * broker certificate becomes explainKafkaError's KafkaSecurityError (one line, exit 2), a refused
+ * client certificate or a plaintext port a DependencyConfigError (exit 2).
  */
 export async function probeKafka(
-  options: Omit<KafkaOptions, 'logger' | 'clientId'>,
+  options: Omit<KafkaOptions, 'logger' | 'clientId'> & Pick<KafkaConfig, 'brokers' | 'sasl'>,
   probe: KafkaProbeOptions,
 ): Promise<void> {
   const logger = createLogger({ level: 'silent' });
@@ -62,22 +65,7 @@ export async function probeKafka(
   if (outcome.ok) return;
   const err = outcome.error;
   const base = { service: 'kafka' as const, address: options.brokers.join(','), cause: err };
-  if (isSaslError(err)) {
-    throw new DependencyConfigError({
-      ...base,
-      variable: 'KAFKA_SASL_USERNAME',
-      reason: `refused the SASL login (${describeConnectionError(err)})`,
-      hint: 'fix KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or KAFKA_SASL_MECHANISM',
-    });
-  }
-  if (isCertificateError(err)) {
-    throw new DependencyConfigError({
-      ...base,
-      variable: 'KAFKA_SSL_CA_FILE',
-      reason: `presented a certificate we do not trust (${describeConnectionError(err)})`,
-      hint: 'set KAFKA_SSL_CA_FILE to the CA that signed it, and list the brokers by a host name the certificate names',
-    });
-  }
+  if (isSaslError(err) || isCertificateError(err)) throw explainKafkaError(err, options as KafkaConfig);
   if (isClientCertificateError(err)) {
     throw new DependencyConfigError({
       ...base,

@@ -12,6 +12,6 @@ export {
   redisTlsOptions,
 } from './client';
 export * from './keys';
-export { probeRedis, type RedisProbeOptions } from './probe-redis';
+export { probeRedis, probeRedisCluster, type RedisProbeOptions } from './probe-redis';
 export { defineScripts, loadLua, SCRIPTS } from './scripts';
 export * from './shard-layout';

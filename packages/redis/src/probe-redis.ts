@@ -7,6 +7,7 @@ import {
   isClientCertificateError,
   isTlsProtocolError,
   probeWithRetry,
+  type RedisClusterConfig,
   type RedisTlsFiles,
   redactUrl,
 } from '@cdp360/config';
@@ -123,4 +124,35 @@ export async function probeRedis(url: string, options: RedisProbeOptions): Promi
       ? `start Redis, or point REDIS_URL at a running server (redis:// if that port does not speak TLS${options.tls?.certFile ? '' : '; REDIS_TLS_CERT_FILE if it wants a client certificate'})`
       : 'start Redis, or point REDIS_URL at a running server (rediss:// if it only accepts TLS)',
   });
+}
+
+/**
+ * The same check for a Redis Cluster (REDIS_CLUSTER_NODES): every seed node is tried at once, with
+ * the cluster's user, password and TLS, and one that answers is enough (the client learns the rest
+ * of the cluster from it). When none does, the first node's failure is reported for them all.
+ */
+export async function probeRedisCluster(cluster: RedisClusterConfig, options: { totalMs: number }): Promise<void> {
+  const auth =
+    cluster.username || cluster.password
+      ? `${encodeURIComponent(cluster.username ?? '')}:${encodeURIComponent(cluster.password ?? '')}@`
+      : '';
+  const scheme = cluster.tls ? 'rediss' : 'redis';
+  const results = await Promise.allSettled(
+    cluster.nodes.map((n) => probeRedis(`${scheme}://${auth}${n.host}:${n.port}`, { totalMs: options.totalMs })),
+  );
+  if (results.some((r) => r.status === 'fulfilled')) return;
+  const first = (results[0] as PromiseRejectedResult).reason;
+  const address = cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  const failure = (e: DependencyConfigError | DependencyUnavailableError) => ({
+    service: 'redis' as const,
+    label: 'the Redis Cluster',
+    address,
+    variable: 'REDIS_CLUSTER_NODES',
+    reason: e.reason,
+    hint: e.hint.replaceAll('REDIS_URL', 'REDIS_CLUSTER_NODES'),
+    cause: e.cause,
+  });
+  if (first instanceof DependencyConfigError) throw new DependencyConfigError(failure(first));
+  if (first instanceof DependencyUnavailableError) throw new DependencyUnavailableError(failure(first));
+  throw first;
 }

@@ -6,10 +6,12 @@ const EXIT_CODE_HELP = `
 Exit codes:
   0   done
   ${EXIT_CODES.failure}   the command failed (reconcile: differences found)
-  ${EXIT_CODES.config}   usage or configuration error, including a password, database or certificate a service refused
+  ${EXIT_CODES.config}   usage or configuration error, including a password, database or certificate a service refused,
+      and missing Kafka topics
+  ${EXIT_CODES.consumerStalled}   the updater stopped at a Kafka record batch it cannot decode
   ${EXIT_CODES.kafkaUnavailable}  Kafka could not be reached at start (KAFKA_BROKERS)
   ${EXIT_CODES.postgresUnavailable}  Postgres could not be reached at start (DATABASE_URL)
-  ${EXIT_CODES.redisUnavailable}  Redis could not be reached at start (REDIS_URL)
+  ${EXIT_CODES.redisUnavailable}  Redis could not be reached at start (REDIS_URL, REDIS_CLUSTER_NODES)
   ${EXIT_CODES.pubsubUnavailable}  Pub/Sub could not be reached at start (PUBSUB_EMULATOR_HOST, PUBSUB_PROJECT_ID)
 Each command waits up to CDP_STARTUP_TIMEOUT_MS (default 10000) for the services it needs.`;
 

@@ -9,7 +9,7 @@ import {
 import { probeKafka } from '@cdp360/kafka';
 import { probePostgres } from '@cdp360/postgres';
 import { probePubSub } from '@cdp360/pubsub';
-import { probeRedis } from '@cdp360/redis';
+import { probeRedis, probeRedisCluster } from '@cdp360/redis';
 
 function probe(config: Config, service: ServiceKind): Promise<void> {
   const totalMs = config.startupTimeoutMs;
@@ -17,9 +17,11 @@ function probe(config: Config, service: ServiceKind): Promise<void> {
     case 'postgres':
       return probePostgres(config.databaseUrl, { totalMs });
     case 'redis':
-      return probeRedis(config.redisUrl, { totalMs, tls: config.redisTls });
+      return config.redisCluster
+        ? probeRedisCluster(config.redisCluster, { totalMs })
+        : probeRedis(config.redisUrl, { totalMs, tls: config.redisTls });
     case 'kafka':
-      return probeKafka({ brokers: config.kafka.brokers }, { totalMs });
+      return probeKafka(config.kafka, { totalMs });
     case 'pubsub':
       return probePubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost }, { totalMs });
   }
@@ -44,7 +46,7 @@ export async function checkServices(config: Config, services: readonly ServiceKi
     if (r.reason instanceof DependencyUnavailableError || r.reason instanceof DependencyConfigError) {
       problems.push(r.reason);
     } else {
-      throw r.reason;
+      throw r.reason; // e.g. Kafka's KafkaSecurityError: main prints its one line, exit 2
     }
   }
   // A refused setting first: it is the one to fix, and the exit code says "configuration".
