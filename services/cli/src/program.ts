@@ -1,5 +1,6 @@
 import { EXIT_CODES } from '@cdp360/config';
 import { Command } from 'commander';
+import cliPackage from '../package.json';
 import { registerCommands } from './commands';
 
 const EXIT_CODE_HELP = `
@@ -19,7 +20,7 @@ Each command waits up to CDP_STARTUP_TIMEOUT_MS (default 10000) for the services
 export function buildProgram(): Command {
   const program = new Command('cdp')
     .description('cdp360: streaming customer 360 profiles from Kafka or Pub/Sub into Redis and Postgres')
-    .version('0.1.0')
+    .version(cliPackage.version)
     .showHelpAfterError()
     .addHelpText('after', EXIT_CODE_HELP);
   registerCommands(program);

@@ -1,0 +1,128 @@
+// The published form of cdp360: `npm pack` of the bundled package (deploy/package/build.js), installed
+// with `npm install <tarball>` into an empty folder outside the repository, then run there against the
+// real Kafka, Postgres and Redis. Nothing in the installed tree may point back into the checkout.
+
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { topicNames } from '@cdp360/domain';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureBuilt, REPO_ROOT } from '../helpers/cdp-process';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { serviceUrls } from '../helpers/services';
+
+const run = promisify(execFile);
+
+/** Runs a command in `cwd`; rejects with its output when it exits non-zero. */
+async function sh(cwd: string, file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    const { stdout, stderr } = await run(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
+    return `${stdout}${stderr}`;
+  } catch (err) {
+    const e = err as { code?: unknown; stdout?: string; stderr?: string };
+    throw new Error(
+      `${file} ${args.join(' ')} exited ${String(e.code)} in ${cwd}:\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
+  }
+}
+
+describe('npm package: pack, install into an empty folder, run there', () => {
+  const id = Math.random().toString(36).slice(2, 10);
+  const prefix = `tinst${id}.`;
+  const redisNamespace = `tinst${id}:`;
+  let work: string;
+  let app: string;
+  let tarball: string;
+  let db: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  const cdp = (args: string[]) => sh(app, 'npx', ['--no', '--', 'cdp', ...args], env);
+
+  beforeAll(async () => {
+    ensureBuilt();
+    work = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'cdp360-install-')));
+    expect(path.relative(REPO_ROOT, work).startsWith('..')).toBe(true);
+    const out = await sh(REPO_ROOT, process.execPath, ['deploy/package/build.js', '--out', path.join(work, 'pack')], {
+      ...process.env,
+    });
+    tarball = out.trim().split('\n').at(-1)!;
+    app = path.join(work, 'app');
+    mkdirSync(app);
+    writeFileSync(path.join(app, 'package.json'), '{ "private": true }\n');
+    // The shrinkwrap pins the versions of package-lock.json, which `npm ci` already put in the cache.
+    await sh(app, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], process.env);
+    db = await createTestDatabase({ migrate: false });
+    const urls = serviceUrls();
+    // Only what a user would set: no path into the repository, no NODE_PATH.
+    env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      KAFKA_BROKERS: urls.kafkaBrokers.join(','),
+      DATABASE_URL: db.url,
+      REDIS_URL: urls.redisUrl,
+      CDP_TOPIC_PREFIX: prefix,
+      CDP_GROUP_ID: `cdp-install-${id}`,
+      CDP_AS_OF: '2026-07-01',
+      LOG_LEVEL: 'warn',
+      NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+    };
+  }, 180_000);
+
+  afterAll(async () => {
+    const admin = new Kafka({ brokers: serviceUrls().kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const ours = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (ours.length > 0) await admin.deleteTopics({ topics: ours });
+    await admin.deleteGroups([`cdp-install-${id}`]).catch(() => {});
+    await admin.disconnect();
+    await db?.drop();
+    const redis = new Redis(serviceUrls().redisUrl, { lazyConnect: true });
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${redisNamespace}*`, count: 1000 })) {
+      if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+    }
+    redis.disconnect();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('is one package whose tree holds no link into the checkout', () => {
+    const installed = path.join(app, 'node_modules/cdp360');
+    expect(realpathSync(installed)).toBe(installed);
+    const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
+    expect(manifest.engines).toEqual({ node: '>=20.19' });
+    expect(manifest.license).toBe('Apache-2.0');
+    expect(readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toContain('Apache License');
+    expect(Object.keys(manifest.dependencies).some((d) => d.startsWith('@cdp360/'))).toBe(false);
+    const bundle = readFileSync(path.join(installed, 'dist/cdp.js'), 'utf8');
+    expect(bundle).not.toContain(REPO_ROOT);
+  });
+
+  it('prints the version of its package.json', async () => {
+    const manifest = JSON.parse(readFileSync(path.join(app, 'node_modules/cdp360/package.json'), 'utf8'));
+    const root = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(manifest.version).toBe(root.version);
+    expect((await cdp(['--version'])).trim()).toBe(manifest.version);
+  });
+
+  it('migrates, creates topics, streams a generated history, scores and reconciles with the batch', async () => {
+    expect(await cdp(['migrate'])).toMatch(/applied +1 source-tables[\s\S]*database now at version [1-9]/);
+    expect(await cdp(['topics', 'create', '--partitions', '2'])).toContain(topicNames(prefix).deadLetter);
+    await cdp(['generate', '--customers', '150', '--events-per-customer', '5', '--to', 'kafka', '--seed', '3']);
+    const updater = await cdp([
+      'updater',
+      '--until-idle',
+      '--redis-namespace',
+      redisNamespace,
+      '--stats-interval',
+      '0',
+    ]);
+    expect(updater).toMatch(/updater stopped \(idle\)/);
+    await cdp(['score', '--once']);
+    const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM customer_360');
+    expect(Number(rows[0]!.n)).toBeGreaterThan(100);
+    // Exit 0 only when every column of every row equals the batch recompute (from the packaged SQL).
+    await cdp(['reconcile']);
+  }, 180_000);
+});
