@@ -10,7 +10,14 @@ const moduleNameMapper = {
   '^@cdp360/(domain|config|postgres|redis|kafka|pubsub|generator|trigger-outbox)$': '<rootDir>/packages/$1/src',
   '^@cdp360/(updater|scorer|cli)$': '<rootDir>/services/$1/src',
 };
-const common = { transform, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = {
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  // dist/npm is the staged npm package (deploy/package/build.js): its package.json is not a module of ours.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -21,12 +28,18 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/services/*/src/**/*.test.ts'],
+      // test/deploy: the packaging and deployment files (Dockerfile, compose, Kubernetes) checked without services.
+      testMatch: [
+        '<rootDir>/packages/*/src/**/*.test.ts',
+        '<rootDir>/services/*/src/**/*.test.ts',
+        '<rootDir>/test/deploy/**/*.test.ts',
+      ],
     },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/deploy/'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
     },
   ],
