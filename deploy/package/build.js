@@ -23,12 +23,17 @@ const esbuild = require('esbuild');
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/** Files and folders the bundled code reads at run time, relative to the repository root. */
+/**
+ * Files and folders the bundled code reads at run time, relative to the repository root, and the
+ * workspace whose code reads them: copied when that workspace is part of the CLI, and then required.
+ */
 const RUNTIME_FILES = [
-  'schemas/sql',
-  'schemas/events',
-  'packages/redis/lua',
-  'packages/postgres/src/batch-customer-360.sql',
+  { path: 'schemas/sql', workspace: '@cdp360/postgres' },
+  { path: 'packages/postgres/src/batch-customer-360.sql', workspace: '@cdp360/postgres' },
+  { path: 'packages/redis/lua', workspace: '@cdp360/redis' },
+  { path: 'schemas/events', workspace: '@cdp360/cli' },
+  // The dashboard's own files (its build copies them next to the compiled code).
+  { path: 'services/serve/dist/dashboard/static', workspace: '@cdp360/serve' },
 ];
 
 /** Workspace folders the package may contain code from (node_modules/@cdp360/* link here). */
@@ -75,9 +80,8 @@ function workspaces() {
  * Third-party dependencies of the CLI's workspace closure: name -> range. Two workspaces asking for
  * different ranges of one package is an error (the bundle can hold only one).
  */
-function thirdPartyDependencies(all, from) {
+function thirdPartyDependencies(all, from, seen = new Set()) {
   const ranges = new Map();
-  const seen = new Set();
   const visit = (name, via) => {
     if (seen.has(name)) return;
     seen.add(name);
@@ -131,12 +135,17 @@ function cdpPlugin(imported) {
   };
 }
 
-function copyRuntimeFiles(stage) {
-  for (const rel of RUNTIME_FILES) {
+/** The runtime files of the workspaces in the bundle, copied to the stage; their paths. */
+function copyRuntimeFiles(stage, bundled) {
+  const copied = [];
+  for (const { path: rel, workspace } of RUNTIME_FILES) {
+    if (!bundled.has(workspace)) continue;
     const from = path.join(ROOT, rel);
-    if (!fs.existsSync(from)) fail(`runtime file ${rel} is missing`);
+    if (!fs.existsSync(from)) fail(`${rel} (read at run time by ${workspace}) is missing: run npm run build first`);
     fs.cpSync(from, path.join(stage, rel), { recursive: true });
+    copied.push(rel);
   }
+  return copied;
 }
 
 /** npm-shrinkwrap.json from package-lock.json: the same versions CI installed, pruned to this package. */
@@ -188,12 +197,13 @@ async function main() {
     plugins: [cdpPlugin(imported)],
   });
 
-  const declared = thirdPartyDependencies(all, '@cdp360/cli');
+  const bundled = new Set();
+  const declared = thirdPartyDependencies(all, '@cdp360/cli', bundled);
   const undeclared = [...imported].filter((name) => !declared.has(name)).sort();
   if (undeclared.length > 0) {
     fail(`the bundle imports ${undeclared.join(', ')}, which no workspace of the CLI declares as a dependency`);
   }
-  copyRuntimeFiles(stage);
+  const runtimeFiles = copyRuntimeFiles(stage, bundled);
   fs.copyFileSync(path.join(ROOT, 'LICENSE'), path.join(stage, 'LICENSE'));
   fs.copyFileSync(path.join(ROOT, 'README.md'), path.join(stage, 'README.md'));
 
@@ -204,7 +214,7 @@ async function main() {
     license: rootManifest.license,
     engines: rootManifest.engines,
     bin: { cdp: 'dist/cdp.js' },
-    files: ['dist', 'LICENSE', 'README.md', 'npm-shrinkwrap.json', ...RUNTIME_FILES],
+    files: ['dist', 'LICENSE', 'README.md', 'npm-shrinkwrap.json', ...runtimeFiles],
     dependencies: Object.fromEntries([...declared].sort(([a], [b]) => a.localeCompare(b))),
   };
   if (rootManifest.repository) manifest.repository = rootManifest.repository;
