@@ -4,7 +4,8 @@
 #   docker build -t cdp360 .
 #   docker run --rm -e DATABASE_URL=... cdp360 migrate
 #
-# build:   the same install and build steps as CI (.ci/run), then the npm package (deploy/package/build.js)
+# build:   the same install and build steps as CI (.ci/run: a step that breaks there breaks the image
+#          build too), then the npm package (deploy/package/build.js, bundled from the sources)
 #          installed with production dependencies only into /app.
 # runtime: node and /app, nothing else: no compiler, no dev dependencies, no npm cache, no sources.
 #

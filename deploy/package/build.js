@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Builds the publishable `cdp360` npm package from the workspaces (see docs/adr/0002-one-npm-package.md):
 //
-//   npm run build && node deploy/package/build.js [--out DIR] [--no-pack]
+//   node deploy/package/build.js [--out DIR] [--no-pack]
 //
-// 1. esbuild bundles services/cli/dist/main.js and every @cdp360/* workspace it reaches into one file,
-//    dist/cdp.js; third-party packages stay outside the bundle and become real `dependencies` (with the
-//    ranges the workspaces declare).
+// 1. esbuild bundles the TypeScript sources of services/cli (src/main.ts) and of every @cdp360/*
+//    workspace it reaches (each one's `types` entry, src/index.ts) into one file, dist/cdp.js; the
+//    swc build is not needed. Third-party packages stay outside the bundle and become real
+//    `dependencies` (with the ranges the workspaces declare).
 // 2. The files the code reads at run time (migrations, Lua scripts, the batch SQL, event schemas, ...)
 //    are copied to the same place relative to the package root as relative to the repository root. Each
 //    module's `__dirname` is rewritten to the folder it had in the repository, inside the package, so
@@ -32,8 +33,8 @@ const RUNTIME_FILES = [
   { path: 'packages/postgres/src/batch-customer-360.sql', workspace: '@cdp360/postgres' },
   { path: 'packages/redis/lua', workspace: '@cdp360/redis' },
   { path: 'schemas/events', workspace: '@cdp360/cli' },
-  // The dashboard's own files (its build copies them next to the compiled code).
-  { path: 'services/serve/dist/dashboard/static', workspace: '@cdp360/serve' },
+  // The dashboard's own files, next to its source.
+  { path: 'services/serve/src/dashboard/static', workspace: '@cdp360/serve' },
 ];
 
 /** Workspace folders the package may contain code from (node_modules/@cdp360/* link here). */
@@ -108,19 +109,27 @@ function packageName(request) {
   return request.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
 }
 
-/** esbuild plugin: third-party imports stay external (and are recorded); our modules get their own __dirname. */
-function cdpPlugin(imported) {
+/**
+ * esbuild plugin: @cdp360/* resolve to their TypeScript entry points; third-party imports stay external
+ * (and are recorded); our modules get their own __dirname.
+ */
+function cdpPlugin(all, imported) {
   const builtins = new Set(builtinModules);
   return {
     name: 'cdp360',
     setup(build) {
+      build.onResolve({ filter: /^@cdp360\// }, (args) => {
+        const ws = all.get(args.path);
+        if (!ws?.manifest.types)
+          throw new Error(`${args.path} (imported by ${args.importer}) is not a workspace with "types"`);
+        return { path: path.join(ws.dir, ws.manifest.types) };
+      });
       build.onResolve({ filter: /^[^./]/ }, (args) => {
-        if (args.path.startsWith('@cdp360/')) return undefined;
         if (args.path.startsWith('node:') || builtins.has(args.path)) return { path: args.path, external: true };
         imported.add(packageName(args.path));
         return { path: args.path, external: true };
       });
-      build.onLoad({ filter: /\.js$/ }, (args) => {
+      build.onLoad({ filter: /\.[jt]s$/ }, (args) => {
         const rel = path.relative(ROOT, args.path);
         if (rel.startsWith('..') || rel.split(path.sep).includes('node_modules')) return undefined;
         let contents = fs.readFileSync(args.path, 'utf8');
@@ -129,7 +138,7 @@ function cdpPlugin(imported) {
         }
         const dir = path.dirname(rel).split(path.sep).join('/');
         contents = contents.replace(/\b__dirname\b/g, `__cdpDir(${JSON.stringify(dir)})`);
-        return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
+        return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: path.dirname(args.path) };
       });
     },
   };
@@ -141,7 +150,7 @@ function copyRuntimeFiles(stage, bundled) {
   for (const { path: rel, workspace } of RUNTIME_FILES) {
     if (!bundled.has(workspace)) continue;
     const from = path.join(ROOT, rel);
-    if (!fs.existsSync(from)) fail(`${rel} (read at run time by ${workspace}) is missing: run npm run build first`);
+    if (!fs.existsSync(from)) fail(`${rel} (read at run time by ${workspace}) is missing`);
     fs.cpSync(from, path.join(stage, rel), { recursive: true });
     copied.push(rel);
   }
@@ -168,8 +177,7 @@ async function main() {
   if (cli.manifest.version !== rootManifest.version) {
     fail(`services/cli is at ${cli.manifest.version} but the root package.json at ${rootManifest.version}`);
   }
-  const entry = path.join(cli.dir, 'dist/main.js');
-  if (!fs.existsSync(entry)) fail(`${path.relative(ROOT, entry)} is missing: run npm run build first`);
+  const entry = path.join(cli.dir, 'src/main.ts');
 
   const stage = path.join(opts.out, 'npm');
   fs.rmSync(stage, { recursive: true, force: true });
@@ -183,6 +191,8 @@ async function main() {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    // Error classes and the like keep their names (as swc's keepClassNames does for the workspaces).
+    keepNames: true,
     sourcemap: 'linked',
     sourcesContent: false,
     logLevel: 'warning',
@@ -194,7 +204,7 @@ async function main() {
         'const __cdpDir = (rel) => require("node:path").join(__dirname, "..", rel);',
       ].join('\n'),
     },
-    plugins: [cdpPlugin(imported)],
+    plugins: [cdpPlugin(all, imported)],
   });
 
   const bundled = new Set();
