@@ -3,6 +3,7 @@
 // the properties the deployment relies on.
 import path from 'node:path';
 import { type K8sObject, renderKustomization } from './render-kustomization';
+import { typecheckObjects } from './typecheck-objects';
 
 const K8S = path.resolve(__dirname, '../../deploy/k8s');
 const SHUTDOWN_DEADLINE_S = 10;
@@ -204,6 +205,20 @@ describe('deploy/k8s gcp overlay', () => {
       /@.+\.iam\.gserviceaccount\.com$/,
     );
   });
+});
+
+describe('unknown fields', () => {
+  it('no rendered object has a field its Kubernetes type lacks, and a misspelt one is caught', () => {
+    const objects = [
+      ...renderKustomization(path.join(K8S, 'base')),
+      ...renderKustomization(path.join(K8S, 'overlays/gcp')),
+    ];
+    const typo = structuredClone(objects.find((o) => o.metadata.name === 'cdp-updater')!) as Workload;
+    const container = typo.spec.template.spec.containers[0] as unknown as Record<string, unknown>;
+    container.readinesProbe = container.readinessProbe;
+    delete container.readinessProbe;
+    expect(typecheckObjects(objects, [typo])).toEqual([]);
+  }, 60_000);
 });
 
 describe('render-kustomization and the schemas catch mistakes', () => {
