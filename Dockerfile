@@ -13,9 +13,12 @@
 # `docker stop` / Kubernetes directly (no shell in between, no tini). The long-running commands
 # (updater, scorer, serve) handle SIGTERM and SIGINT and stop within their shutdown deadline (10 s);
 # the one-shot commands finish in seconds. cdp spawns no child processes, so there is nothing to reap.
+# The build stage uses the full image: it has python3, make and g++ for the dev dependencies that build
+# a native addon at install time (npm ci runs install scripts; the runtime needs none of them).
+ARG BUILD_IMAGE=node:20-bookworm
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY . .
 RUN npm ci --no-audit --no-fund

@@ -175,14 +175,15 @@ describe('Dockerfile', () => {
     expect(health).toContain('CDP_METRICS_PORT');
   });
 
-  it('builds on the Node.js major that package.json engines names', () => {
-    const arg = dockerfile
+  it('builds and runs on the Node.js major that package.json engines names', () => {
+    const args = dockerfile
       .getInstructions()
-      .find((i) => i.getKeyword() === 'ARG' && i.getArgumentsContent()!.startsWith('NODE_IMAGE='));
-    const major = /^NODE_IMAGE=node:(\d+)/.exec(arg!.getArgumentsContent()!)?.[1];
+      .filter((i) => i.getKeyword() === 'ARG')
+      .map((i) => i.getArgumentsContent()!);
+    expect(args).toEqual(['BUILD_IMAGE=node:20-bookworm', 'NODE_IMAGE=node:20-bookworm-slim']);
+    expect(froms.map((f) => f.getImageName())).toEqual(['BUILD_IMAGE', 'NODE_IMAGE'].map((a) => `\${${a}}`));
     const engines = JSON.parse(read('package.json')).engines.node as string;
     expect(engines).toBe('>=20.19');
-    expect(major).toBe('20');
   });
 
   it('has a .dockerignore that keeps local installs, builds and stack state out of the context', () => {
