@@ -54,10 +54,12 @@ describe('npm package: pack, install into an empty folder, run there', () => {
   beforeAll(async () => {
     work = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'cdp360-install-')));
     expect(path.relative(REPO_ROOT, work).startsWith('..')).toBe(true);
-    const out = await sh(REPO_ROOT, process.execPath, ['deploy/package/build.js', '--out', path.join(work, 'pack')], {
-      ...process.env,
+    // The tarball's path is the last line on stdout (npm may warn on stderr).
+    const { stdout } = await run(process.execPath, ['deploy/package/build.js', '--out', path.join(work, 'pack')], {
+      cwd: REPO_ROOT,
     });
-    tarball = out.trim().split('\n').at(-1)!;
+    tarball = stdout.trim().split('\n').at(-1)!;
+    expect(tarball).toMatch(/cdp360-\d+\.\d+\.\d+\.tgz$/);
     app = path.join(work, 'app');
     mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), '{ "private": true }\n');
