@@ -71,8 +71,7 @@ export async function loadNdjsonDir(
         headers: w.headers ?? {},
         stream: `file:${root}/${topic}`,
         seq,
-        partition: 0,
-        offset: String(seq),
+        position: { kind: 'file', line: seq },
       };
     });
     const result = await pipeline.processUnit(messages);

@@ -21,28 +21,38 @@ export interface SourceMessage {
    */
   stream: string;
   seq: number;
-  /** Transport position details for dead-letter headers (Kafka: partition and offset). */
-  partition: number;
-  offset: string;
-  /**
-   * Set by transports without ordered offsets (Pub/Sub): the message id, unique in `stream`. The
-   * message is then identified by `stream/messageId@seq` and guarded in Redis by a per-message marker
-   * instead of the stream's watermark; `seq` is its publish time in microseconds (the log order for
-   * latest-wins ties, and how long the marker must be kept).
-   */
-  messageId?: string;
+  /** Where the message sits in its source, in that source's own terms (dead-letter headers). */
+  position: MessagePosition;
 }
 
+/**
+ * A message's place in its source, as each source really has it: nothing is filled in for what a
+ * source lacks (Pub/Sub has no partition or offset, a file no offset).
+ */
+export type MessagePosition =
+  /** Kafka: stream = `topic/partition`, seq = the offset. */
+  | { kind: 'kafka'; partition: number; offset: string }
+  /**
+   * Pub/Sub, which has no ordered offsets: the message id, unique in `stream` (`pubsub:<topic>`) and
+   * kept on redelivery and after a seek. The message is identified by `stream/messageId@seq` and
+   * guarded in Redis by a per-message marker instead of the stream's watermark; `seq` is its publish
+   * time in microseconds (the log order for latest-wins ties, and how long the marker must be kept).
+   */
+  | { kind: 'pubsub'; messageId: string }
+  /** An NDJSON directory: the message's line among its topic's messages (= seq, 1-based). */
+  | { kind: 'file'; line: number };
+
 /** The message's identity: the `src` of what it records, so a redelivery finds its own. */
-export function sourceId(m: Pick<SourceMessage, 'stream' | 'seq' | 'messageId'>): string {
-  return m.messageId === undefined ? `${m.stream}/${m.seq}` : `${m.stream}/${m.messageId}@${m.seq}`;
+export function sourceId(m: Pick<SourceMessage, 'stream' | 'seq' | 'position'>): string {
+  const p = m.position;
+  return p.kind === 'pubsub' ? `${m.stream}/${p.messageId}@${m.seq}` : `${m.stream}/${m.seq}`;
 }
 
 /** How the Redis apply of the message is guarded: a watermark per stream, or a marker per message. */
-export function sourcePosition(m: Pick<SourceMessage, 'stream' | 'seq' | 'messageId'>): SourcePosition {
-  return m.messageId === undefined
-    ? { stream: m.stream, seq: m.seq }
-    : { stream: m.stream, seq: m.seq, marker: sourceId(m) };
+export function sourcePosition(m: Pick<SourceMessage, 'stream' | 'seq' | 'position'>): SourcePosition {
+  return m.position.kind === 'pubsub'
+    ? { stream: m.stream, seq: m.seq, marker: sourceId(m) }
+    : { stream: m.stream, seq: m.seq };
 }
 
 export interface Rejected {

@@ -1,7 +1,7 @@
 import type { TriggerSink } from '@cdp360/trigger-outbox';
 import type { ProfilePipeline } from './pipeline';
 import type { DeadLetterSink } from './source';
-import type { Counters } from './stats';
+import { Counters } from './stats';
 
 /**
  * What a broker adapter gives the updater: where rejects and triggers go, and a source feeding the
@@ -33,4 +33,47 @@ export interface Transport {
   stop(): Promise<void>;
   /** Closes the producing side; after stop. */
   close(): Promise<void>;
+}
+
+/** What a transport's source gives the lifecycle below (KafkaSource, PubSubSource). */
+export interface UnitSource {
+  readonly busy: boolean;
+  readonly counters: Counters;
+  readonly units: number;
+  start(): Promise<void>;
+  /** The unit in progress finishes and is committed; the rest is left for redelivery. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The lifecycle both transports share: the source is made when the pipeline starts, and until then the
+ * transport is not busy, has counted nothing and run no unit. Each transport says how it connects,
+ * how it knows it is idle and how it closes.
+ */
+export abstract class SourceTransport<S extends UnitSource> {
+  protected source: S | null = null;
+
+  /** The source feeding `pipeline` (not started yet). */
+  protected abstract createSource(pipeline: ProfilePipeline): S;
+
+  async start(pipeline: ProfilePipeline): Promise<void> {
+    this.source = this.createSource(pipeline);
+    await this.source.start();
+  }
+
+  get busy(): boolean {
+    return this.source?.busy ?? false;
+  }
+
+  get counters(): Counters {
+    return this.source?.counters ?? new Counters();
+  }
+
+  get units(): number {
+    return this.source?.units ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    await this.source?.stop();
+  }
 }

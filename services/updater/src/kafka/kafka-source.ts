@@ -52,16 +52,20 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   ) {}
 
   send(rejected: readonly Rejected[]): Promise<void> {
-    const letters: DeadLetter[] = rejected.map((r) => ({
-      key: r.message.key,
-      value: r.message.value,
-      headers: r.message.headers as IHeaders,
-      sourceTopic: r.message.topic,
-      sourcePartition: r.message.partition,
-      sourceOffset: r.message.offset,
-      code: r.code,
-      reason: r.reason,
-    }));
+    const letters: DeadLetter[] = rejected.map((r) => {
+      const p = r.message.position;
+      if (p.kind !== 'kafka') throw new Error(`the Kafka dead-letter sink got a message from ${p.kind}`);
+      return {
+        key: r.message.key,
+        value: r.message.value,
+        headers: r.message.headers as IHeaders,
+        sourceTopic: r.message.topic,
+        sourcePartition: p.partition,
+        sourceOffset: p.offset,
+        code: r.code,
+        reason: r.reason,
+      };
+    });
     return sendDeadLetters(this.producer, this.topic, letters, this.options);
   }
 }
@@ -77,6 +81,11 @@ interface PartitionBatch {
  * Feeds the pipeline from one Kafka consumer group over the seven input topics. Batches of all
  * partitions taken at once are processed as one unit; their offsets are committed, in one request,
  * only after the unit's effects are durable.
+ *
+ * Failure policy: a unit that fails throws out of `eachBatch` with nothing committed, and kafkajs
+ * takes over: its runner retries the fetch and batch with backoff (the client's `retry` settings) for
+ * an error that is not marked `retriable: false`, then crashes and restarts the consumer, which
+ * fetches again from the last commit. The positions make whatever was applied before harmless.
  */
 export class KafkaSource {
   readonly consumer: Consumer;
@@ -171,8 +180,7 @@ export class KafkaSource {
       headers: headersOf(m),
       stream,
       seq: Number(m.offset),
-      partition: batch.partition,
-      offset: m.offset,
+      position: { kind: 'kafka', partition: batch.partition, offset: m.offset },
     }));
     this.lastActivity = Date.now();
     // The unit may take a while behind earlier units: keep the group membership alive meanwhile.
@@ -218,6 +226,7 @@ export class KafkaSource {
     return result;
   }
 
+  /** Disconnecting the consumer waits for the unit in progress (and its commit), then leaves the group. */
   async stop(): Promise<void> {
     await this.consumer.disconnect();
   }

@@ -11,8 +11,7 @@ import {
 import { KafkaTriggerSink } from '@cdp360/trigger-outbox';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ProfilePipeline } from '../pipeline';
-import { Counters } from '../stats';
-import type { Transport } from '../transport';
+import { SourceTransport, type Transport } from '../transport';
 import { KafkaDeadLetterSink, KafkaSource } from './kafka-source';
 
 export interface KafkaTransportOptions {
@@ -29,20 +28,20 @@ const QUIET_MS = 250;
  * dead letters and triggers. Idle means: no unit queued or running, and the group's committed offsets
  * reach every input partition's high watermark.
  */
-export class KafkaTransport implements Transport {
+export class KafkaTransport extends SourceTransport<KafkaSource> implements Transport {
   readonly kind = 'kafka';
   readonly deadLetters: KafkaDeadLetterSink;
   readonly triggers: KafkaTriggerSink;
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly admin: Admin;
-  private source: KafkaSource | null = null;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly options: KafkaTransportOptions = {},
   ) {
+    super();
     this.kafka = createKafka({ ...config.kafka, clientId: 'cdp-updater', logger });
     this.producer = createIdempotentProducer(this.kafka);
     this.admin = this.kafka.admin();
@@ -85,8 +84,8 @@ export class KafkaTransport implements Transport {
       this.logger.info({ topics: result.created }, 'created missing topics (CDP_CREATE_TOPICS)');
   }
 
-  async start(pipeline: ProfilePipeline): Promise<void> {
-    this.source = new KafkaSource(this.kafka, pipeline, this.logger, {
+  protected createSource(pipeline: ProfilePipeline): KafkaSource {
+    return new KafkaSource(this.kafka, pipeline, this.logger, {
       groupId: this.config.groupId,
       topicPrefix: this.config.topicPrefix,
       maxUnitMessages: this.options.maxUnitMessages,
@@ -95,19 +94,6 @@ export class KafkaTransport implements Transport {
       admin: this.admin,
       onFatal: (err) => this.fail(err),
     });
-    await this.source.start();
-  }
-
-  get busy(): boolean {
-    return this.source?.busy ?? false;
-  }
-
-  get counters(): Counters {
-    return this.source?.counters ?? new Counters();
-  }
-
-  get units(): number {
-    return this.source?.units ?? 0;
   }
 
   async idle(): Promise<boolean> {
@@ -115,11 +101,6 @@ export class KafkaTransport implements Transport {
     if (!source || source.busy || Date.now() - source.lastActivity < QUIET_MS) return false;
     const { lag } = await groupLag(this.admin, this.config.groupId, source.topics);
     return lag === 0 && !source.busy;
-  }
-
-  async stop(): Promise<void> {
-    // Disconnecting the consumer waits for the unit in progress (and its commit), then leaves the group.
-    await this.source?.stop();
   }
 
   async close(): Promise<void> {

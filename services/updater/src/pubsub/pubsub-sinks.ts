@@ -1,6 +1,6 @@
 import { orderedTopic, publishDeadLetters, subscriptionName } from '@cdp360/pubsub';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import type { DeadLetterSink, HeaderValue, Rejected } from '../source';
+import type { DeadLetterSink, HeaderValue, Rejected, SourceMessage } from '../source';
 
 function attributesOf(headers: Record<string, HeaderValue>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -9,6 +9,11 @@ function attributesOf(headers: Record<string, HeaderValue>): Record<string, stri
     out[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
   }
   return out;
+}
+
+/** The Pub/Sub message id of a message (the same fallback as ever for another source: its sequence). */
+function messageIdOf(m: SourceMessage): string {
+  return m.position.kind === 'pubsub' ? m.position.messageId : String(m.seq);
 }
 
 /**
@@ -35,7 +40,7 @@ export class PubSubDeadLetterSink implements DeadLetterSink {
         attributes: attributesOf(r.message.headers),
         sourceTopic: r.message.topic,
         sourceSubscription: subscriptionName(this.groupId, r.message.topic),
-        sourceMessageId: r.message.messageId ?? r.message.offset,
+        sourceMessageId: messageIdOf(r.message),
         code: r.code,
         reason: r.reason,
       })),

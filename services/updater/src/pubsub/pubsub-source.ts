@@ -52,8 +52,12 @@ function publishMicros(m: Message): number {
  * only once its effects are durable, nacked when it fails. While a unit waits or runs, the client
  * library extends the messages' deadlines (lease management) up to `maxExtensionSeconds`.
  *
+ * Failure policy: a unit that fails is logged, and after `retryDelayMs` (so that a broken database or
+ * Redis is not hammered by immediate redeliveries) its messages are nacked; Pub/Sub redelivers them,
+ * and the per-message markers make whatever was applied before harmless. The streams keep running.
+ *
  * Positions: Pub/Sub has no offsets. A message is identified by its topic and id (unique per topic,
- * kept on redelivery and after a seek): stream `pubsub:<topic>`, `messageId` = the id, seq = the
+ * kept on redelivery and after a seek): stream `pubsub:<topic>`, position = the message id, seq = the
  * publish time in µs. Two subscriptions of one topic (another group, a replay) see the same positions.
  */
 export class PubSubSource {
@@ -146,9 +150,7 @@ export class PubSubSource {
       headers: { ...m.attributes },
       stream: `${PUBSUB_STREAM_PREFIX}${topic}`,
       seq: publishMicros(m),
-      partition: 0,
-      offset: m.id,
-      messageId: m.id,
+      position: { kind: 'pubsub', messageId: m.id },
     };
     // Failures are handled (nacked, logged) in runUnit; the rejection here is already dealt with.
     this.batcher.submit([{ message: m, source }]).catch(() => {});

@@ -4,8 +4,7 @@ import { createPubSub, subscriptionName } from '@cdp360/pubsub';
 import { PubSubTriggerSink } from '@cdp360/trigger-outbox';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { ProfilePipeline } from '../pipeline';
-import { Counters } from '../stats';
-import type { Transport } from '../transport';
+import { SourceTransport, type Transport } from '../transport';
 import { PubSubDeadLetterSink } from './pubsub-sinks';
 import { PubSubSource, type PubSubSourceOptions } from './pubsub-source';
 
@@ -15,18 +14,18 @@ export type PubSubTransportOptions = Omit<PubSubSourceOptions, 'groupId' | 'topi
  * The Pub/Sub side of the updater: the emulator when PUBSUB_EMULATOR_HOST is set, else Google Cloud
  * with the environment's credentials (Application Default Credentials). Idle: see PubSubSource.idle.
  */
-export class PubSubTransport implements Transport {
+export class PubSubTransport extends SourceTransport<PubSubSource> implements Transport {
   readonly kind = 'pubsub';
   readonly deadLetters: PubSubDeadLetterSink;
   readonly triggers: PubSubTriggerSink;
   private readonly pubsub: PubSub;
-  private source: PubSubSource | null = null;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly options: PubSubTransportOptions = {},
   ) {
+    super();
     this.pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
     const names = topicNames(config.topicPrefix);
     this.deadLetters = new PubSubDeadLetterSink(this.pubsub, names.deadLetter, config.groupId);
@@ -45,33 +44,16 @@ export class PubSubTransport implements Transport {
 
   async connect(): Promise<void> {}
 
-  async start(pipeline: ProfilePipeline): Promise<void> {
-    this.source = new PubSubSource(this.pubsub, pipeline, this.logger, {
+  protected createSource(pipeline: ProfilePipeline): PubSubSource {
+    return new PubSubSource(this.pubsub, pipeline, this.logger, {
       ...this.options,
       groupId: this.config.groupId,
       topicPrefix: this.config.topicPrefix,
     });
-    await this.source.start();
-  }
-
-  get busy(): boolean {
-    return this.source?.busy ?? false;
-  }
-
-  get counters(): Counters {
-    return this.source?.counters ?? new Counters();
-  }
-
-  get units(): number {
-    return this.source?.units ?? 0;
   }
 
   idle(): Promise<boolean> {
     return this.source ? this.source.idle() : Promise.resolve(false);
-  }
-
-  async stop(): Promise<void> {
-    await this.source?.stop();
   }
 
   async close(): Promise<void> {
