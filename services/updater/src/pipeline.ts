@@ -1,12 +1,8 @@
 import type { Logger } from '@cdp360/config';
 import {
-  type CampaignRecord,
-  type CustomerRecord,
   customer360Row,
   DEFAULT_TRIGGER_RULES,
-  decodeMessage,
   type Fact,
-  type ProductRecord,
   type ProfileState,
   type TriggerRules,
   utcDate,
@@ -37,8 +33,9 @@ import type { Pool } from 'pg';
 import { CatalogCache } from './catalog-cache';
 import { clvCutPointsOf } from './clv-cut-points';
 import { type RebuildProgress, type RebuildResult, rebuildAggregates } from './rebuild';
-import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId, sourcePosition } from './source';
-import { Counters } from './stats';
+import { type Accepted, sortUnit } from './sort-unit';
+import { type DeadLetterSink, type SourceMessage, sourceId, sourcePosition } from './source';
+import type { Counters } from './stats';
 
 export interface PipelineDeps {
   db: Pool;
@@ -65,19 +62,6 @@ export interface UnitResult {
   /** Personalization triggers raised by this unit's row changes. */
   triggers: number;
 }
-
-interface Accepted<T> {
-  message: SourceMessage;
-  data: T;
-  time: string;
-}
-
-const FACT_BUSINESS_ID: Record<Fact['kind'], (f: Fact) => string> = {
-  purchase: (f) => (f as Extract<Fact, { kind: 'purchase' }>).transactionId,
-  service_interaction: (f) => (f as Extract<Fact, { kind: 'service_interaction' }>).interactionId,
-  campaign_response: (f) => (f as Extract<Fact, { kind: 'campaign_response' }>).responseId,
-  web_session: (f) => (f as Extract<Fact, { kind: 'web_session' }>).sessionId,
-};
 
 /** Rows are upserted in chunks so one huge catalog change can't build a giant statement. */
 const ROW_CHUNK = 5000;
@@ -131,44 +115,7 @@ export class ProfilePipeline {
   }
 
   async processUnit(messages: readonly SourceMessage[]): Promise<UnitResult> {
-    const counters = new Counters();
-    const rejected: Rejected[] = [];
-    const customers: Accepted<CustomerRecord>[] = [];
-    const products: Accepted<ProductRecord>[] = [];
-    const campaigns: Accepted<CampaignRecord>[] = [];
-    const facts: Accepted<Fact>[] = [];
-    const seenFacts = new Set<string>();
-
-    for (const m of messages) {
-      const r = decodeMessage(m.kind, m.key, m.value);
-      if (!r.ok) {
-        rejected.push({ message: m, code: r.code, reason: r.reason });
-        counters.add(m.topic, 'deadLettered');
-        continue;
-      }
-      const { data, meta } = r.event;
-      switch (data.kind) {
-        case 'customer':
-          customers.push({ message: m, data, time: meta.time });
-          break;
-        case 'product':
-          products.push({ message: m, data, time: meta.time });
-          break;
-        case 'campaign':
-          campaigns.push({ message: m, data, time: meta.time });
-          break;
-        default: {
-          // The first copy of a business id in the unit wins; later copies are duplicates.
-          const id = `${data.kind}\u0000${FACT_BUSINESS_ID[data.kind](data)}`;
-          if (seenFacts.has(id)) {
-            counters.add(m.topic, 'duplicate');
-          } else {
-            seenFacts.add(id);
-            facts.push({ message: m, data, time: meta.time });
-          }
-        }
-      }
-    }
+    const { counters, rejected, customers, products, campaigns, facts } = sortUnit(messages);
 
     // Dead letters travel while the facts are recorded; both must be durable before the commit.
     const deadLettered = rejected.length > 0 ? this.deps.deadLetters.send(rejected) : Promise.resolve();
