@@ -86,6 +86,8 @@ interface PartitionBatch {
  * takes over: its runner retries the fetch and batch with backoff (the client's `retry` settings) for
  * an error that is not marked `retriable: false`, then crashes and restarts the consumer, which
  * fetches again from the last commit. The positions make whatever was applied before harmless.
+ * Two failures no retry can mend stop the source for good instead (`onFatal`): a topic we publish to
+ * is missing, or the consumer crashed on a batch it cannot decode.
  */
 export class KafkaSource {
   readonly consumer: Consumer;
