@@ -7,8 +7,8 @@ const transform = {
   ],
 };
 const moduleNameMapper = {
-  '^@cdp360/(domain|config|postgres|redis|kafka|pubsub|generator|trigger-outbox)$': '<rootDir>/packages/$1/src',
-  '^@cdp360/(updater|scorer|cli)$': '<rootDir>/services/$1/src',
+  '^@cdp360/(domain|config|postgres|redis|kafka|pubsub|generator|trigger-outbox|metrics)$': '<rootDir>/packages/$1/src',
+  '^@cdp360/(updater|scorer|serve|cli)$': '<rootDir>/services/$1/src',
 };
 const common = {
   transform,

@@ -232,6 +232,34 @@ const variables = {
     expected: 'the path of a JSON trigger rules file (unset for the default rules)',
     schema: z.string().optional(),
   },
+  CDP_HTTP_PORT: {
+    expected: 'a TCP port 0-65535 for cdp serve (0 picks a free one), e.g. 8080',
+    schema: z
+      .string()
+      .default('8080')
+      .refine((s) => /^\d{1,5}$/.test(s) && Number(s) <= 65_535)
+      .transform(Number),
+  },
+  CDP_METRICS_PORT: {
+    expected: 'a TCP port 0-65535 for /metrics, /healthz and /readyz (0 picks a free one; unset for none)',
+    schema: z
+      .string()
+      .optional()
+      .refine((s) => s === undefined || (/^\d{1,5}$/.test(s) && Number(s) <= 65_535))
+      .transform((s) => (s === undefined ? undefined : Number(s))),
+  },
+  CDP_API_KEYS_FILE: {
+    expected: 'the path of a JSON file of API keys [{"name","sha256","scopes"}] (cdp apikey create writes entries)',
+    schema: z.string().optional(),
+  },
+  CDP_RATE_LIMIT: {
+    expected: 'requests per second allowed to each API key, a positive integer, e.g. 1000',
+    schema: z
+      .string()
+      .default('1000')
+      .refine((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 10_000_000)
+      .transform(Number),
+  },
   CDP_TRANSPORT: {
     expected: 'kafka or pubsub',
     schema: z.enum(['kafka', 'pubsub']).default('kafka'),
@@ -302,6 +330,14 @@ export interface Config {
   /** JSON file with personalization trigger rules; undefined for the defaults. */
   triggersFile: string | undefined;
   logLevel: Values['LOG_LEVEL'];
+  /** cdp serve's HTTP port. */
+  httpPort: number;
+  /** Port of the metrics and health endpoints; undefined for none. */
+  metricsPort: number | undefined;
+  /** JSON file of API key digests for cdp serve. */
+  apiKeysFile: string | undefined;
+  /** Requests per second per API key. */
+  rateLimitPerSecond: number;
 }
 
 /**
@@ -348,6 +384,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transport: values.CDP_TRANSPORT,
     triggersFile: values.CDP_TRIGGERS_FILE,
     logLevel: values.LOG_LEVEL,
+    httpPort: values.CDP_HTTP_PORT,
+    metricsPort: values.CDP_METRICS_PORT,
+    apiKeysFile: values.CDP_API_KEYS_FILE,
+    rateLimitPerSecond: values.CDP_RATE_LIMIT,
   };
 }
 

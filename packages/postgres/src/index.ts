@@ -5,6 +5,7 @@ export * from './migrate';
 export * from './pool';
 export * from './probe-postgres';
 export * from './profile-facts';
+export * from './profile-reads';
 export * from './reconcile';
 export * from './scoring';
 export * from './transaction';

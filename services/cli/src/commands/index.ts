@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { registerApiKeyCommand } from './apikey';
 import { registerBatchCommand } from './batch';
 import { registerGenerateCommand } from './generate';
+import { registerJourneyCommand } from './journey';
 import { registerLoadCommand } from './load';
 import { registerMigrateCommand } from './migrate';
 import { registerRebuildCommand } from './rebuild';
@@ -9,6 +11,7 @@ import { registerReplayCommand } from './replay';
 import { registerSchemasCommand } from './schemas';
 import { registerScoreCommand } from './score';
 import { registerScorerCommand } from './scorer';
+import { registerServeCommand } from './serve';
 import { registerSummaryCommand } from './summary';
 import { registerTopicsCommand } from './topics';
 import { registerUpdaterCommand } from './updater';
@@ -28,4 +31,7 @@ export function registerCommands(program: Command): void {
   registerSchemasCommand(program);
   registerScoreCommand(program);
   registerScorerCommand(program);
+  registerServeCommand(program);
+  registerApiKeyCommand(program);
+  registerJourneyCommand(program);
 }

@@ -1,0 +1,5 @@
+export { type ApiKeyEntry, ApiKeysFileError, createApiKey, readApiKeysFile, SCOPES, type Scope } from './api-keys';
+export { buildJourney, journeyMermaid } from './journey';
+export { buildOpenApi, openApiMarkdown } from './openapi';
+export { type RunningServe, startServe } from './serve';
+export { API_VERSION, buildServer, type ServerOptions } from './server';

@@ -1,0 +1,198 @@
+import {
+  type ProfileStats,
+  profileExists,
+  readProfile,
+  readProfileStats,
+  readProfiles,
+  readProfilesByEmail,
+  readRecommendations,
+  readTouchpoints,
+  type TouchpointRow,
+} from '@cdp360/postgres';
+import type pg from 'pg';
+import { decodeCursor, encodeCursor } from './cursor';
+import { buildJourney, journeyMermaid } from './journey';
+import { problem } from './problem';
+import { etagMatches, profileEtag, profileView } from './profile-view';
+import { type AnyRouteSpec, defineRoute } from './route-spec';
+import {
+  batchGetBody,
+  batchGetResponse,
+  customerIdParams,
+  EVENTS_DEFAULT_LIMIT,
+  emailQuery,
+  eventsQuery,
+  eventsResponse,
+  journeyQuery,
+  journeyResponse,
+  profileSchema,
+  profilesSchema,
+  RECOMMENDATIONS_DEFAULT_LIMIT,
+  recommendationsQuery,
+  recommendationsResponse,
+  statsResponse,
+} from './schemas';
+import type { Touchpoint } from './touchpoint';
+
+/** How many touchpoints a journey reads at most (the newest). */
+export const JOURNEY_MAX_TOUCHPOINTS = 1000;
+
+function touchpoint(r: TouchpointRow): Touchpoint {
+  return { kind: r.kind, id: r.id, date: r.date, ...r.details } as Touchpoint;
+}
+
+const notFound = (id: number) => problem(404, 'not-found', `no profile with customer_id ${id}`);
+
+export interface RoutesContext {
+  db: pg.Pool;
+  /** Seconds a /v1/stats answer is reused (it scans customer_360). */
+  statsTtlMs: number;
+}
+
+/** The /v1 routes. `pii(req)` tells whether the caller's key may see personal columns. */
+export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean): AnyRouteSpec[] {
+  let stats: { at: number; value: Promise<ProfileStats> } | undefined;
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/v1/profiles/{customer_id}',
+      summary: 'One customer_360 row by customer id',
+      scope: 'profiles:read',
+      params: customerIdParams,
+      responses: {
+        200: { description: 'the profile; ETag header', schema: profileSchema },
+        304: { description: 'If-None-Match matched the current ETag' },
+        404: { description: 'no such customer' },
+      },
+      handler: async ({ params }, req, reply) => {
+        const id = Number(params.customer_id);
+        const stored = await readProfile(ctx.db, id);
+        if (!stored) throw notFound(id);
+        const body = JSON.stringify(profileView(stored.row, pii(req)));
+        const etag = profileEtag(stored.version, body);
+        reply.header('etag', etag).header('cache-control', 'private, no-cache');
+        if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+        return reply.type('application/json').send(body);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/profiles',
+      summary: 'Profiles by email, ignoring case',
+      scope: 'profiles:read',
+      query: emailQuery,
+      responses: { 200: { description: 'the profiles with this email (possibly none)', schema: profilesSchema } },
+      handler: async ({ query }, req) => {
+        const rows = await readProfilesByEmail(ctx.db, query.email);
+        return { profiles: rows.map((s) => profileView(s.row, pii(req))) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/v1/profiles:batchGet',
+      summary: 'Up to 100 profiles by customer id',
+      scope: 'profiles:read',
+      body: batchGetBody,
+      responses: { 200: { description: 'the profiles found, and the ids not found', schema: batchGetResponse } },
+      handler: async ({ body }, req) => {
+        const ids = [...new Set(body.ids)];
+        const rows = await readProfiles(ctx.db, ids);
+        const found = new Set(rows.map((s) => s.row.customer_id));
+        return {
+          profiles: rows.map((s) => profileView(s.row, pii(req))),
+          missing: ids.filter((id) => !found.has(id)),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/profiles/{customer_id}/events',
+      summary: 'The customer’s touchpoints, newest first, a page at a time',
+      scope: 'profiles:read',
+      params: customerIdParams,
+      query: eventsQuery,
+      responses: {
+        200: { description: 'a page of touchpoints; next_cursor is null on the last page', schema: eventsResponse },
+        404: { description: 'no such customer' },
+      },
+      handler: async ({ params, query }) => {
+        const id = Number(params.customer_id);
+        const limit = query.limit === undefined ? EVENTS_DEFAULT_LIMIT : Number(query.limit);
+        let before: ReturnType<typeof decodeCursor> = null;
+        if (query.before !== undefined) {
+          before = decodeCursor(query.before);
+          if (!before)
+            throw problem(400, 'invalid-request', 'query.before: not a cursor from this API', 'query.before');
+        }
+        if (!(await profileExists(ctx.db, id))) throw notFound(id);
+        const rows = await readTouchpoints(ctx.db, id, { before: before ?? undefined, limit: limit + 1 });
+        const page = rows.slice(0, limit);
+        const last = page[page.length - 1];
+        return {
+          events: page.map(touchpoint),
+          next_cursor:
+            rows.length > limit && last ? encodeCursor({ date: last.date, rank: last.rank, id: last.id }) : null,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/profiles/{customer_id}/journey',
+      summary: 'The touchpoints as a journey of stages in time order (JSON, or Mermaid with format=mermaid)',
+      scope: 'profiles:read',
+      params: customerIdParams,
+      query: journeyQuery,
+      responses: {
+        200: { description: 'the journey', schema: journeyResponse },
+        404: { description: 'no such customer' },
+      },
+      handler: async ({ params, query }, _req, reply) => {
+        const id = Number(params.customer_id);
+        if (!(await profileExists(ctx.db, id))) throw notFound(id);
+        const rows = await readTouchpoints(ctx.db, id, { limit: JOURNEY_MAX_TOUCHPOINTS + 1 });
+        const truncated = rows.length > JOURNEY_MAX_TOUCHPOINTS;
+        const journey = buildJourney(id, rows.slice(0, JOURNEY_MAX_TOUCHPOINTS).reverse().map(touchpoint), truncated);
+        if (query.format === 'mermaid')
+          return reply.type('text/vnd.mermaid; charset=utf-8').send(journeyMermaid(journey));
+        return journey;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/profiles/{customer_id}/recommendations',
+      summary: 'Products of the favourite category or brand not bought yet, most bought first',
+      scope: 'profiles:read',
+      params: customerIdParams,
+      query: recommendationsQuery,
+      responses: {
+        200: { description: 'the recommendations (possibly none)', schema: recommendationsResponse },
+        404: { description: 'no such customer' },
+      },
+      handler: async ({ params, query }) => {
+        const id = Number(params.customer_id);
+        const limit = query.limit === undefined ? RECOMMENDATIONS_DEFAULT_LIMIT : Number(query.limit);
+        const recommendations = await readRecommendations(ctx.db, id, limit);
+        if (!recommendations) throw notFound(id);
+        return { customer_id: id, recommendations };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/stats',
+      summary: 'Counts by segment, churn risk and CLV quintile; lifetime value and engagement histograms',
+      scope: 'profiles:read',
+      responses: { 200: { description: 'the counts', schema: statsResponse } },
+      handler: async () => {
+        const now = Date.now();
+        if (!stats || now - stats.at > ctx.statsTtlMs) {
+          const value = readProfileStats(ctx.db);
+          stats = { at: now, value };
+          value.catch(() => {
+            if (stats?.value === value) stats = undefined;
+          });
+        }
+        return stats.value;
+      },
+    }),
+  ];
+}
