@@ -12,6 +12,7 @@ import {
 import type pg from 'pg';
 import { decodeCursor, encodeCursor } from './cursor';
 import { buildJourney, journeyMermaid } from './journey';
+import type { PipelineScraper } from './pipeline-metrics';
 import { problem } from './problem';
 import { etagMatches, profileEtag, profileView } from './profile-view';
 import { type AnyRouteSpec, defineRoute } from './route-spec';
@@ -25,6 +26,7 @@ import {
   eventsResponse,
   journeyQuery,
   journeyResponse,
+  pipelineResponse,
   profileSchema,
   profilesSchema,
   RECOMMENDATIONS_DEFAULT_LIMIT,
@@ -45,6 +47,7 @@ const notFound = (id: number) => problem(404, 'not-found', `no profile with cust
 
 export interface RoutesContext {
   db: pg.Pool;
+  pipeline: PipelineScraper;
   /** Seconds a /v1/stats answer is reused (it scans customer_360). */
   statsTtlMs: number;
 }
@@ -193,6 +196,15 @@ export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean
         }
         return stats.value;
       },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/v1/pipeline',
+      summary:
+        "Events per minute and event-to-commit freshness from the updaters' metrics (cdp serve --pipeline-metrics)",
+      scope: 'profiles:read',
+      responses: { 200: { description: 'the series of the last hour', schema: pipelineResponse } },
+      handler: async () => ctx.pipeline.snapshot(),
     }),
   ];
 }

@@ -165,3 +165,9 @@ export const problemSchema = z
     field: z.string().optional(),
   })
   .meta({ description: 'RFC 9457 problem details (application/problem+json)' });
+
+export const pipelineResponse = z.object({
+  sources: z.int(),
+  events_per_minute: z.array(z.object({ at: z.iso.datetime(), value: z.number() })),
+  freshness: z.array(z.object({ le: z.string(), count: z.number() })),
+});

@@ -7,6 +7,7 @@ import { type ApiKeyEntry, findApiKey, type Scope } from './api-keys';
 import { registerDashboard } from './dashboard/dashboard';
 import { httpMetrics } from './http-metrics';
 import { buildOpenApi } from './openapi';
+import { PipelineScraper } from './pipeline-metrics';
 import { HttpProblem, problem, sendProblem } from './problem';
 import { fastifyUrl, parsePart } from './route-spec';
 import { profileRoutes } from './routes';
@@ -109,7 +110,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const pii = (req: unknown) => (req as FastifyRequest).apiKey?.scopes.includes('profiles:read-pii') ?? false;
-  const routes = profileRoutes({ db: options.db, statsTtlMs: options.statsTtlMs ?? 5000 }, pii);
+  const pipeline = new PipelineScraper(options.pipelineMetricsUrls ?? []);
+  pipeline.start();
+  app.addHook('onClose', async () => pipeline.stop());
+  const routes = profileRoutes({ db: options.db, pipeline, statsTtlMs: options.statsTtlMs ?? 5000 }, pii);
   const openapi = buildOpenApi(routes, API_VERSION);
 
   for (const r of routes) {
@@ -129,6 +133,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   app.get('/openapi.json', async () => openapi);
-  await registerDashboard(app, { pipelineMetricsUrls: options.pipelineMetricsUrls ?? [] });
+  await registerDashboard(app);
   return app;
 }

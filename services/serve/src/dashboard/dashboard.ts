@@ -6,10 +6,6 @@ import type { FastifyInstance } from 'fastify';
  * The dashboard: our own page and scripts, and Plotly and Mermaid from their npm packages (resolved
  * with require.resolve, so it works wherever the packages are installed; no CDN).
  */
-export interface DashboardOptions {
-  pipelineMetricsUrls: readonly string[];
-}
-
 const STATIC_DIR = path.join(__dirname, 'static');
 
 const ASSETS: Record<string, { file: () => string; type: string }> = {
@@ -22,7 +18,7 @@ const ASSETS: Record<string, { file: () => string; type: string }> = {
   'dashboard.css': { file: () => path.join(STATIC_DIR, 'dashboard.css'), type: 'text/css; charset=utf-8' },
 };
 
-export async function registerDashboard(app: FastifyInstance, _options: DashboardOptions): Promise<void> {
+export async function registerDashboard(app: FastifyInstance): Promise<void> {
   const cache = new Map<string, Buffer>();
   const load = (name: string, file: string) => {
     let b = cache.get(name);
