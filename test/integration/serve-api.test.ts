@@ -364,6 +364,7 @@ describe('OpenAPI and logs', () => {
     const doc = (await call(app, { url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/pipeline',
       '/v1/profiles',
       '/v1/profiles/{customer_id}',
       '/v1/profiles/{customer_id}/events',
@@ -392,7 +393,12 @@ describe('over a real socket', () => {
     const { startServe } = await import('@cdp360/serve');
     const { loadConfig } = await import('@cdp360/config');
     const serve = await startServe({
-      config: loadConfig({ DATABASE_URL: db.url, CDP_HTTP_PORT: '0', CDP_API_KEYS_FILE: path.join(dir, 'keys.json') }),
+      config: loadConfig({
+        DATABASE_URL: db.url,
+        CDP_HTTP_PORT: '0',
+        CDP_METRICS_PORT: '0',
+        CDP_API_KEYS_FILE: path.join(dir, 'keys.json'),
+      }),
       logger: createLogger({ level: 'silent' }),
       host: '127.0.0.1',
     });
@@ -403,6 +409,14 @@ describe('over a real socket', () => {
       const denied = await fetch(`${serve.url}/v1/profiles/3`);
       expect(denied.status).toBe(401);
       expect(denied.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      // Request durations by route pattern (never the URL) on the metrics port, and the probes.
+      const metrics = await (await fetch(`http://127.0.0.1:${serve.metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(
+        /cdp_http_request_duration_seconds_count\{service="serve",method="GET",route="\/v1\/profiles\/:customer_id",status="200"\} 1/,
+      );
+      expect(metrics).toContain('status="401"');
+      expect((await fetch(`http://127.0.0.1:${serve.metricsPort}/readyz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${serve.metricsPort}/healthz`)).status).toBe(200);
     } finally {
       await serve.close();
     }

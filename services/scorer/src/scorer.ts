@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import { type Config, createLogger, type Logger, loadTriggerRules } from '@cdp360/config';
 import { type TriggerRules, utcDate } from '@cdp360/domain';
+import { createRegistry, type MetricsServer, startMetricsServer } from '@cdp360/metrics';
 import { createPool, periodRunFinished, ScoringLease } from '@cdp360/postgres';
 import type { TriggerPublisher } from '@cdp360/trigger-outbox';
 import type pg from 'pg';
+import { instrumentScorer } from './metrics';
 import { runScoring, type ScoringReport } from './scoring-run';
 
 /** Who holds the lease, as other instances and scoring_runs.holder see it. */
@@ -174,8 +176,17 @@ export async function runScorer(options: ScorerOptions): Promise<ScorerSummary> 
     }
   };
 
+  let metrics: MetricsServer | undefined;
+  let onMetrics: ((o: PeriodOutcome) => void) | undefined;
   logger.info({ everyMs, holder, asOf: options.asOf ?? config.asOf ?? 'today' }, 'scorer started');
   try {
+    if (config.metricsPort !== undefined) {
+      const registry = createRegistry('scorer');
+      const instrumented = instrumentScorer(registry);
+      onMetrics = instrumented.onPeriod;
+      metrics = await startMetricsServer({ port: config.metricsPort, registry, ready: instrumented.ready });
+      logger.info({ metricsPort: metrics.port }, 'metrics on /metrics, /healthz, /readyz');
+    }
     let slot = Math.floor(Date.now() / everyMs);
     while (!stopping) {
       const outcome = await period(slot);
@@ -199,6 +210,7 @@ export async function runScorer(options: ScorerOptions): Promise<ScorerSummary> 
           'scoring run failed; next period retries',
         );
       }
+      onMetrics?.(outcome);
       options.onPeriod?.(outcome);
       // A run longer than a period skips the periods it overran.
       slot = Math.max(slot + 1, Math.floor(Date.now() / everyMs) + 1);
@@ -216,6 +228,7 @@ export async function runScorer(options: ScorerOptions): Promise<ScorerSummary> 
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
     }
+    await metrics?.close();
     await lease.close();
     await db.end();
   }

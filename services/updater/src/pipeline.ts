@@ -32,6 +32,7 @@ import { publishQueuedTriggers, queueRaisedTriggers, type TriggerSink } from '@c
 import type { Pool } from 'pg';
 import { CatalogCache } from './catalog-cache';
 import { clvCutPointsOf } from './clv-cut-points';
+import { UpdaterEvents } from './instrumentation';
 import { type RebuildProgress, type RebuildResult, rebuildAggregates } from './rebuild';
 import { type Accepted, sortUnit } from './sort-unit';
 import { type DeadLetterSink, type SourceMessage, sourceId, sourcePosition } from './source';
@@ -51,6 +52,8 @@ export interface PipelineDeps {
    * they stay queued in Postgres for an updater to publish).
    */
   triggers?: { sink?: TriggerSink; rules?: TriggerRules };
+  /** Where the pipeline and its sources report what they do (metrics listen); a fresh one when omitted. */
+  events?: UpdaterEvents;
 }
 
 export interface UnitResult {
@@ -61,6 +64,10 @@ export interface UnitResult {
   recovered: boolean;
   /** Personalization triggers raised by this unit's row changes. */
   triggers: number;
+  /** Dead letters by reason code. */
+  deadLetters: Map<string, number>;
+  /** CloudEvents time of each accepted message; filled only when someone listens to unit events. */
+  eventTimes: string[];
 }
 
 /** Rows are upserted in chunks so one huge catalog change can't build a giant statement. */
@@ -79,8 +86,10 @@ export class ProfilePipeline {
   /** Products changed in the catalog whose buyers' rows still have to be re-derived. */
   private pendingCatalog: number[] = [];
   private readonly log: Logger;
+  readonly events: UpdaterEvents;
 
   constructor(private readonly deps: PipelineDeps) {
+    this.events = deps.events ?? new UpdaterEvents();
     this.catalog = new CatalogCache(deps.db);
     this.log = deps.logger.child({ component: 'pipeline' });
   }
@@ -106,16 +115,25 @@ export class ProfilePipeline {
   }
 
   private async ensureRedisState(): Promise<boolean> {
-    const result = await rebuildAggregates(
-      { db: this.deps.db, store: this.deps.store, logger: this.log },
-      { onlyIfLost: true },
-    );
-    this.epoch = result.epoch;
-    return result.rebuilt;
+    const started = Date.now();
+    this.events.setState({ rebuilding: true });
+    try {
+      const result = await rebuildAggregates(
+        { db: this.deps.db, store: this.deps.store, logger: this.log },
+        { onlyIfLost: true },
+      );
+      this.epoch = result.epoch;
+      if (result.rebuilt) this.events.emit('rebuild', { durationMs: Date.now() - started, reason: 'redis-lost' });
+      return result.rebuilt;
+    } finally {
+      this.events.setState({ rebuilding: false });
+    }
   }
 
   async processUnit(messages: readonly SourceMessage[]): Promise<UnitResult> {
     const { counters, rejected, customers, products, campaigns, facts } = sortUnit(messages);
+    const deadLetterCodes = new Map<string, number>();
+    for (const r of rejected) deadLetterCodes.set(r.code, (deadLetterCodes.get(r.code) ?? 0) + 1);
 
     // Dead letters travel while the facts are recorded; both must be durable before the commit.
     const deadLettered = rejected.length > 0 ? this.deps.deadLetters.send(rejected) : Promise.resolve();
@@ -170,7 +188,11 @@ export class ProfilePipeline {
     await deadLettered;
     // Rows (and the triggers they raised) are committed: now the triggers may go out.
     if (triggers > 0) await this.publishTriggers();
-    return { counters, rowsWritten, recovered, triggers };
+    const eventTimes: string[] = [];
+    if (this.events.listenerCount('unit') > 0) {
+      for (const list of [customers, products, campaigns, facts]) for (const a of list) eventTimes.push(a.time);
+    }
+    return { counters, rowsWritten, recovered, triggers, deadLetters: deadLetterCodes, eventTimes };
   }
 
   /**
@@ -206,9 +228,16 @@ export class ProfilePipeline {
    * touched: see rederive).
    */
   async rebuildAggregates(onProgress?: (p: RebuildProgress) => void): Promise<RebuildResult> {
-    const r = await rebuildAggregates({ db: this.deps.db, store: this.deps.store, logger: this.log }, { onProgress });
-    this.epoch = r.epoch;
-    return r;
+    const started = Date.now();
+    this.events.setState({ rebuilding: true });
+    try {
+      const r = await rebuildAggregates({ db: this.deps.db, store: this.deps.store, logger: this.log }, { onProgress });
+      this.epoch = r.epoch;
+      this.events.emit('rebuild', { durationMs: Date.now() - started, reason: 'requested' });
+      return r;
+    } finally {
+      this.events.setState({ rebuilding: false });
+    }
   }
 
   /**
@@ -235,7 +264,9 @@ export class ProfilePipeline {
    */
   async publishTriggers(): Promise<number> {
     if (!this.deps.triggers?.sink) return 0;
-    return publishQueuedTriggers(this.deps.db, this.deps.triggers.sink, this.log);
+    const count = await publishQueuedTriggers(this.deps.db, this.deps.triggers.sink, this.log);
+    if (count > 0) this.events.emit('triggersPublished', { count });
+    return count;
   }
 
   private async recordFacts(facts: readonly Accepted<Fact>[]): Promise<FactOutcome[]> {

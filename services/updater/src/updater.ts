@@ -1,6 +1,8 @@
 import { type Config, createLogger, type Logger } from '@cdp360/config';
+import { createRegistry, type MetricsServer, startMetricsServer } from '@cdp360/metrics';
 import { openPipeline } from './context';
 import { KafkaTransport } from './kafka/kafka-transport';
+import { instrumentUpdater } from './metrics';
 import { PubSubTransport, type PubSubTransportOptions } from './pubsub/pubsub-transport';
 import type { Counters } from './stats';
 import type { Transport } from './transport';
@@ -86,10 +88,17 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     stopRequested('stopped');
   });
 
+  let metrics: MetricsServer | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
   let outboxTimer: NodeJS.Timeout | undefined;
   try {
+    if (config.metricsPort !== undefined) {
+      const registry = createRegistry('updater');
+      const ready = instrumentUpdater(registry, pipeline.events);
+      metrics = await startMetricsServer({ port: config.metricsPort, registry, ready });
+      logger.info({ metricsPort: metrics.port }, 'metrics on /metrics, /healthz, /readyz');
+    }
     await source.connect();
     await pipeline.start();
     logger.info({ ...source.describe(), catalog: pipeline.catalogSize, asOf: pipeline.asOfDate() }, 'updater started');
@@ -145,6 +154,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     await source.stop().catch((err) => logger.warn({ err }, 'stopping the source failed'));
     await source.close();
     await ctx.close();
+    await metrics?.close();
     clearTimeout(deadline);
   }
 

@@ -121,6 +121,19 @@ export class KafkaSource {
       const cause = undecodableCause(payload.error);
       if (cause) void this.stalled(cause);
     });
+    const events = pipeline.events;
+    const c = this.consumer;
+    c.on(c.events.CONNECT, () => events.setState({ connected: true }));
+    c.on(c.events.DISCONNECT, () => events.setState({ connected: false, joined: false }));
+    c.on(c.events.GROUP_JOIN, () => events.setState({ joined: true }));
+    c.on(c.events.REBALANCING, () => events.setState({ joined: false }));
+    c.on(c.events.CRASH, () => events.setState({ joined: false }));
+    c.on(c.events.STOP, () => events.setState({ joined: false }));
+    c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
+      const lagged = Number(payload.offsetLag);
+      if (Number.isFinite(lagged))
+        events.emit('lag', { topic: payload.topic, partition: payload.partition, lag: lagged });
+    });
     this.batcher = new UnitBatcher<PartitionBatch, UnitResult>({
       maxItems: options.maxUnitMessages ?? 5000,
       sizeOf: (b) => b.messages.length,
@@ -221,6 +234,16 @@ export class KafkaSource {
     }
     this.counters.merge(result.counters);
     this.units++;
+    this.pipeline.events.emit('unit', {
+      transport: 'kafka',
+      durationMs: Date.now() - started,
+      counters: result.counters,
+      deadLetters: result.deadLetters,
+      rowsWritten: result.rowsWritten,
+      triggersQueued: result.triggers,
+      eventTimes: result.eventTimes,
+      committedAt: Date.now(),
+    });
     this.log.debug(
       { messages: messages.length, partitions: batches.length, rows: result.rowsWritten, ms: Date.now() - started },
       'unit done',

@@ -133,6 +133,8 @@ export class PubSubSource {
         this.log.error({ err, subscription: s.subscription.name }, 'subscription stream error'),
       );
     }
+    // Pub/Sub has no group to join: the subscriptions exist and stream, which is as ready as it gets.
+    this.pipeline.events.setState({ connected: true, joined: true });
   }
 
   private onMessage(kind: InputKind, topic: string, m: Message): void {
@@ -167,6 +169,16 @@ export class PubSubSource {
       for (const i of items) i.message.ack();
       this.counters.merge(result.counters);
       this.units++;
+      this.pipeline.events.emit('unit', {
+        transport: 'pubsub',
+        durationMs: Date.now() - started,
+        counters: result.counters,
+        deadLetters: result.deadLetters,
+        rowsWritten: result.rowsWritten,
+        triggersQueued: result.triggers,
+        eventTimes: result.eventTimes,
+        committedAt: Date.now(),
+      });
       this.log.debug({ messages: items.length, rows: result.rowsWritten, ms: Date.now() - started }, 'unit done');
       return result;
     } catch (err) {
