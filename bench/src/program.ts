@@ -5,8 +5,9 @@ import { runFreshness } from './freshness';
 import { runRebuild } from './rebuild';
 import { publish, type ScenarioResult } from './report';
 import { runScore } from './score';
+import { runServeBench } from './serve';
 
-const SCENARIOS = ['drain', 'freshness', 'score', 'rebuild'] as const;
+const SCENARIOS = ['drain', 'freshness', 'score', 'rebuild', 'serve'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function rates(value: string): number[] {
@@ -30,6 +31,8 @@ interface BenchOpts {
   customers: number[];
   facts: number;
   write: boolean;
+  serveCustomers: number;
+  serveSeconds: number;
   maxBytesPerPartition?: number;
   maxUnitMessages?: number;
 }
@@ -52,6 +55,8 @@ export function buildBenchProgram(): Command {
     .option('--duration <seconds>', 'freshness: seconds per rate (>= 60 for a reportable number)', positiveInt, 60)
     .option('--customers <list>', 'score: customer counts', sizes, [100_000, 1_000_000])
     .option('--facts <n>', 'rebuild: facts in Postgres to rebuild Redis from', positiveInt, 1_000_000)
+    .option('--serve-customers <n>', 'serve: customer_360 rows (at most 1,000,000)', positiveInt, 1_000_000)
+    .option('--serve-seconds <n>', 'serve: seconds per measured rate', positiveInt, 10)
     .option('--no-write', 'do not write bench/results/<date>-<scenario>.json')
     .action(async (scenario: string, opts: BenchOpts) => {
       if (scenario !== 'all' && !SCENARIOS.includes(scenario as Scenario)) {
@@ -69,6 +74,7 @@ export function buildBenchProgram(): Command {
         freshness: () => runFreshness({ rates: opts.rates, durationSeconds: opts.duration, seed: opts.seed }),
         score: () => runScore({ customers: opts.customers }),
         rebuild: () => runRebuild({ facts: opts.facts }),
+        serve: () => runServeBench({ customers: opts.serveCustomers, durationSeconds: opts.serveSeconds }),
       };
       const chosen = scenario === 'all' ? SCENARIOS : [scenario as Scenario];
       for (const s of chosen) publish(await run[s](), { write: opts.write });
