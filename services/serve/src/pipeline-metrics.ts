@@ -40,7 +40,7 @@ export class PipelineScraper {
 
   constructor(
     private readonly urls: readonly string[],
-    private readonly everyMs = 15_000,
+    private readonly everyMs = 5_000,
   ) {}
 
   start(): void {
