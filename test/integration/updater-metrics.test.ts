@@ -1,5 +1,6 @@
 import { INPUT_TOPICS } from '@cdp360/domain';
 import type { Manifest } from '@cdp360/generator';
+import { PipelineScraper } from '@cdp360/serve';
 import { type CdpProcess, sleep, spawnCdp } from '../helpers/cdp-process';
 import { updaterArgs } from '../helpers/crash';
 import { freePort } from '../helpers/redis-server';
@@ -97,6 +98,16 @@ it('exposes messages by topic and outcome, dead letters by code, units, freshnes
   const lags = [...metrics].filter(([k]) => k.startsWith('cdp_updater_consumer_lag{'));
   expect(lags.length).toBeGreaterThan(0);
   expect(metrics.get('cdp_updater_ready')).toBe(1);
+
+  // What cdp serve's dashboard charts from this /metrics: the freshness buckets add up to the count.
+  const scraper = new PipelineScraper([`http://127.0.0.1:${port}/metrics`]);
+  await scraper.scrape();
+  await scraper.scrape();
+  const snapshot = scraper.snapshot();
+  expect(snapshot.freshness.reduce((a, b) => a + b.count, 0)).toBe(
+    metrics.get('cdp_updater_event_freshness_seconds_count'),
+  );
+  expect(snapshot.events_per_minute).toHaveLength(1);
 
   updater.child.kill('SIGTERM');
   expect((await updater.exited).code).toBe(0);
