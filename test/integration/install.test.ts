@@ -4,7 +4,7 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,11 +18,6 @@ import { serviceUrls } from '../helpers/services';
 
 const run = promisify(execFile);
 
-/**
- * `cdp serve` is checked from the installed package as soon as this tree has the command; until then
- * the test is reported as skipped under this name.
- */
-const HAS_SERVE = existsSync(path.join(REPO_ROOT, 'services/cli/src/commands/serve.ts'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command in `cwd`; rejects with its output when it exits non-zero. */
@@ -138,54 +133,50 @@ describe('npm package: pack, install into an empty folder, run there', () => {
     await cdp(['reconcile']);
   }, 180_000);
 
-  (HAS_SERVE ? it : it.skip)(
-    'cdp serve (when this tree has it): probes, dashboard, its Plotly asset and the API from the package',
-    async () => {
-      const key = randomBytes(16).toString('hex');
-      const keysFile = path.join(work, 'keys.json');
-      const sha256 = createHash('sha256').update(key, 'utf8').digest('hex');
-      writeFileSync(keysFile, JSON.stringify([{ name: 'install-test', sha256, scopes: ['profiles:read'] }]));
-      const [http, metrics] = [await freePort(), await freePort()];
-      const serveEnv = {
-        ...env,
-        CDP_API_KEYS_FILE: keysFile,
-        CDP_HTTP_PORT: String(http),
-        CDP_METRICS_PORT: String(metrics),
-      };
-      const child = spawn(path.join(app, 'node_modules/.bin/cdp'), ['serve', '--host', '127.0.0.1'], {
-        cwd: app,
-        env: serveEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (c: Buffer) => (output += c));
-      child.stderr.on('data', (c: Buffer) => (output += c));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      try {
-        const deadline = Date.now() + 60_000;
-        let ready = false;
-        while (!ready && Date.now() < deadline && child.exitCode === null) {
-          ready = await fetch(`http://127.0.0.1:${metrics}/readyz`).then(
-            (r) => r.ok,
-            () => false,
-          );
-          if (!ready) await sleep(250);
-        }
-        expect({ ready, output }).toMatchObject({ ready: true });
-        expect((await fetch(`http://127.0.0.1:${metrics}/healthz`)).status).toBe(200);
-        const page = await fetch(`http://127.0.0.1:${http}/`);
-        expect(page.status).toBe(200);
-        expect(page.headers.get('content-type')).toMatch(/text\/html/);
-        const plotly = await fetch(`http://127.0.0.1:${http}/assets/plotly.min.js`);
-        expect(plotly.status).toBe(200);
-        expect((await plotly.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
-        const stats = await fetch(`http://127.0.0.1:${http}/v1/stats`, { headers: { authorization: `Bearer ${key}` } });
-        expect(stats.status).toBe(200);
-      } finally {
-        child.kill('SIGTERM');
+  it('cdp serve: probes, dashboard, its Plotly asset and the API from the package', async () => {
+    const key = randomBytes(16).toString('hex');
+    const keysFile = path.join(work, 'keys.json');
+    const sha256 = createHash('sha256').update(key, 'utf8').digest('hex');
+    writeFileSync(keysFile, JSON.stringify([{ name: 'install-test', sha256, scopes: ['profiles:read'] }]));
+    const [http, metrics] = [await freePort(), await freePort()];
+    const serveEnv = {
+      ...env,
+      CDP_API_KEYS_FILE: keysFile,
+      CDP_HTTP_PORT: String(http),
+      CDP_METRICS_PORT: String(metrics),
+    };
+    const child = spawn(path.join(app, 'node_modules/.bin/cdp'), ['serve', '--host', '127.0.0.1'], {
+      cwd: app,
+      env: serveEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c));
+    child.stderr.on('data', (c: Buffer) => (output += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      let ready = false;
+      while (!ready && Date.now() < deadline && child.exitCode === null) {
+        ready = await fetch(`http://127.0.0.1:${metrics}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (!ready) await sleep(250);
       }
-      expect(await exited).toBe(0);
-    },
-    120_000,
-  );
+      expect({ ready, output }).toMatchObject({ ready: true });
+      expect((await fetch(`http://127.0.0.1:${metrics}/healthz`)).status).toBe(200);
+      const page = await fetch(`http://127.0.0.1:${http}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      const plotly = await fetch(`http://127.0.0.1:${http}/assets/plotly.min.js`);
+      expect(plotly.status).toBe(200);
+      expect((await plotly.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+      const stats = await fetch(`http://127.0.0.1:${http}/v1/stats`, { headers: { authorization: `Bearer ${key}` } });
+      expect(stats.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 120_000);
 });
