@@ -10,7 +10,8 @@ export function expectCountsMatchManifest(counters: Counters, manifest: Manifest
   const byTopic = counters.toJSON();
   for (const t of INPUT_TOPICS) {
     const expected = manifest.topics[t.topic]!;
-    const got = byTopic[prefix + t.topic] ?? { applied: 0, duplicate: 0, deadLettered: 0 };
+    const c = byTopic[prefix + t.topic];
+    const got = { applied: c?.applied ?? 0, duplicate: c?.duplicate ?? 0, deadLettered: c?.deadLettered ?? 0 };
     expect({ topic: t.topic, ...got }).toEqual({
       topic: t.topic,
       applied: expected.validFirst,

@@ -260,6 +260,21 @@ const variables = {
       .refine((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 10_000_000)
       .transform(Number),
   },
+  CDP_ERASURE_TOMBSTONES: {
+    expected: 'true or false: write a tombstone for an erased customer on the customers topic (Kafka)',
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((s) => s === 'true'),
+  },
+  CDP_DEAD_LETTER_RETENTION_DAYS: {
+    expected: 'whole days 1..3650 the dead-letter topic keeps messages (cdp topics create), e.g. 7',
+    schema: z
+      .string()
+      .default('7')
+      .refine((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 3650)
+      .transform(Number),
+  },
   CDP_TRANSPORT: {
     expected: 'kafka or pubsub',
     schema: z.enum(['kafka', 'pubsub']).default('kafka'),
@@ -329,6 +344,8 @@ export interface Config {
   transport: 'kafka' | 'pubsub';
   /** JSON file with personalization trigger rules; undefined for the defaults. */
   triggersFile: string | undefined;
+  /** Privacy: tombstones for erased customers (Kafka), and how long dead letters are kept. */
+  erasure: { tombstones: boolean; deadLetterRetentionDays: number };
   logLevel: Values['LOG_LEVEL'];
   /** cdp serve's HTTP port. */
   httpPort: number;
@@ -383,6 +400,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     topicPrefix: values.CDP_TOPIC_PREFIX,
     transport: values.CDP_TRANSPORT,
     triggersFile: values.CDP_TRIGGERS_FILE,
+    erasure: {
+      tombstones: values.CDP_ERASURE_TOMBSTONES,
+      deadLetterRetentionDays: values.CDP_DEAD_LETTER_RETENTION_DAYS,
+    },
     logLevel: values.LOG_LEVEL,
     httpPort: values.CDP_HTTP_PORT,
     metricsPort: values.CDP_METRICS_PORT,

@@ -12,6 +12,7 @@ export {
 export * from './events/topics';
 export * from './events/types';
 export * from './money';
+export * from './privacy';
 export * from './profile';
 export * from './replay-target';
 export * from './triggers';

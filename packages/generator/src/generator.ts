@@ -97,6 +97,7 @@ const SOURCES: Record<InputKind, string> = {
   service_interaction: 'support-desk',
   campaign_response: 'marketing-platform',
   web_session: 'web-analytics',
+  erasure_request: 'privacy-desk',
 };
 const TYPES = Object.fromEntries(INPUT_TOPICS.map((t) => [t.kind, t.type])) as Record<InputKind, string>;
 const TOPICS = Object.fromEntries(INPUT_TOPICS.map((t) => [t.kind, t.topic])) as Record<InputKind, string>;

@@ -56,3 +56,21 @@ export async function sendDeadLetters(
     options,
   );
 }
+
+/**
+ * Writes a tombstone (the key, a null value) for each customer on the customers topic and resolves
+ * once every replica in sync has them: a compacted copy of the topic then drops their records.
+ */
+export async function sendTombstones(
+  producer: Producer,
+  topic: string,
+  customerIds: readonly number[],
+  options: BoundedSendOptions = { timeoutMs: 5 * 60_000 },
+): Promise<void> {
+  if (customerIds.length === 0) return;
+  await sendBounded(
+    producer,
+    { topic, messages: customerIds.map((id) => ({ key: String(id), value: null })) },
+    options,
+  );
+}

@@ -6,14 +6,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * Input and trigger topics keep 7 days: Postgres holds every fact durably, so Kafka only has to
  * cover consumer rewinds and incident recovery (a week of weekends and holidays). The dead-letter
- * topic keeps 30 days because a person has to look at what was rejected, fix the producer and maybe
- * re-drive the messages, which takes longer than a replay.
+ * topic keeps 7 days by default too: a dead letter keeps the original bytes, which may hold personal
+ * data that an erasure cannot reach, so it must not outlive the inputs by much (the retention is a
+ * parameter: CDP_DEAD_LETTER_RETENTION_DAYS for `cdp topics create`).
  *
  * Reference topics are deliberately not compacted: compaction keeps the last record per key in log
  * order, but latest-wins is by CloudEvents `time`, so it could keep a stale version.
  */
 export const INPUT_RETENTION_MS = 7 * DAY_MS;
-export const DEAD_LETTER_RETENTION_MS = 30 * DAY_MS;
+export const DEAD_LETTER_RETENTION_MS = 7 * DAY_MS;
 
 export interface TopicSpec {
   name: string;
@@ -23,12 +24,15 @@ export interface TopicSpec {
   retentionMs?: number;
 }
 
-/** The project's topics with their retention: the 7 inputs, profile triggers and the dead-letter topic. */
-export function cdpTopicSpecs(prefix = ''): TopicSpec[] {
+/**
+ * The project's topics with their retention: the inputs (the erasure requests among them), profile
+ * triggers and the dead-letter topic (`deadLetterRetentionMs`, 7 days by default).
+ */
+export function cdpTopicSpecs(prefix = '', deadLetterRetentionMs = DEAD_LETTER_RETENTION_MS): TopicSpec[] {
   return [
     ...INPUT_TOPICS.map((t) => ({ name: prefix + t.topic, retentionMs: INPUT_RETENTION_MS })),
     { name: prefix + OUTPUT_TOPICS.profileTriggers, retentionMs: INPUT_RETENTION_MS },
-    { name: prefix + OUTPUT_TOPICS.deadLetter, retentionMs: DEAD_LETTER_RETENTION_MS },
+    { name: prefix + OUTPUT_TOPICS.deadLetter, retentionMs: deadLetterRetentionMs },
   ];
 }
 

@@ -1,5 +1,6 @@
 export * from './batch';
 export * from './customer360';
+export * from './erasure';
 export * from './facts';
 export * from './migrate';
 export * from './pool';

@@ -283,6 +283,21 @@ export class AggregateStore {
     return { outcomes, states: customers.map((id) => stateOf.get(id)!), epochIntact: intact.every(Boolean) };
   }
 
+  /**
+   * Deletes every key of these customers (erasure). One DEL per customer: a customer's keys share
+   * one hash slot, so each command is valid on Redis Cluster too, whatever node holds the slot.
+   * Resolves to the number of keys removed.
+   */
+  async deleteCustomers(customers: readonly number[]): Promise<number> {
+    const removed = await Promise.all(
+      [...new Set(customers)].map((id) => {
+        const k = this.keys.customer(id);
+        return this.redis.del(k.aggregate, k.productLines, k.campaigns, k.markers);
+      }),
+    );
+    return removed.reduce((a, b) => a + b, 0);
+  }
+
   /** Reads customers' states (no epoch check). */
   async read(customers: readonly number[]): Promise<StoredProfile[]> {
     if (customers.length === 0) return [];

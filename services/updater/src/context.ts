@@ -3,7 +3,7 @@ import { createPool } from '@cdp360/postgres';
 import { AggregateStore, connectRedis, type RedisClient, RedisKeys } from '@cdp360/redis';
 import type { TriggerSink } from '@cdp360/trigger-outbox';
 import type { Pool } from 'pg';
-import { ProfilePipeline } from './pipeline';
+import { ProfilePipeline, type TombstoneSink } from './pipeline';
 import type { DeadLetterSink } from './source';
 
 export interface PipelineContext {
@@ -26,6 +26,7 @@ export function openPipeline(options: {
   triggerSink?: TriggerSink | 'queue';
   redisNamespace?: string;
   applicationName: string;
+  tombstones?: TombstoneSink;
 }): PipelineContext {
   const { config, logger } = options;
   const rules = options.triggerSink ? loadTriggerRules(config.triggersFile) : undefined;
@@ -41,6 +42,7 @@ export function openPipeline(options: {
     deadLetters: options.deadLetters,
     logger,
     asOf: config.asOf,
+    tombstones: options.tombstones,
     triggers:
       options.triggerSink && rules
         ? { sink: options.triggerSink === 'queue' ? undefined : options.triggerSink, rules }

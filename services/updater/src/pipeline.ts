@@ -2,24 +2,32 @@ import type { Logger } from '@cdp360/config';
 import {
   customer360Row,
   DEFAULT_TRIGGER_RULES,
+  type ErasureRequest,
   type Fact,
   type ProfileState,
+  profileErasedTrigger,
   type TriggerRules,
   utcDate,
 } from '@cdp360/domain';
 import {
   customersWhoBought,
+  deleteCustomerData,
+  erasedAnything,
   type FactOutcome,
   lockCustomer360Rows,
   productsChangedSince,
+  queueTriggers,
   raiseUpdaterState,
   readUpdaterState,
+  recordErasures,
   recordInteractions,
   recordPurchases,
   recordResponses,
   recordSessions,
   type SourcedFact,
   type SourcedRecord,
+  suppressCustomers,
+  suppressedAmong,
   upsertCampaigns,
   upsertCustomer360,
   upsertCustomer360Rows,
@@ -34,7 +42,7 @@ import { CatalogCache } from './catalog-cache';
 import { clvCutPointsOf } from './clv-cut-points';
 import { UpdaterEvents } from './instrumentation';
 import { type RebuildProgress, type RebuildResult, rebuildAggregates } from './rebuild';
-import { type Accepted, sortUnit } from './sort-unit';
+import { type Accepted, decodeUnit, sortUnit } from './sort-unit';
 import { type DeadLetterSink, type SourceMessage, sourceId, sourcePosition } from './source';
 import type { Counters } from './stats';
 
@@ -54,6 +62,16 @@ export interface PipelineDeps {
   triggers?: { sink?: TriggerSink; rules?: TriggerRules };
   /** Where the pipeline and its sources report what they do (metrics listen); a fresh one when omitted. */
   events?: UpdaterEvents;
+  /**
+   * Where erased customers' tombstones go (a null value for their key on the customers topic, so a
+   * compacted copy drops their record); none: no tombstones are written.
+   */
+  tombstones?: TombstoneSink;
+}
+
+/** Writes tombstones for erased customers' keys; resolves once they are durable. */
+export interface TombstoneSink {
+  send(customerIds: readonly number[]): Promise<void>;
 }
 
 export interface UnitResult {
@@ -68,6 +86,8 @@ export interface UnitResult {
   deadLetters: Map<string, number>;
   /** CloudEvents time of each accepted message; filled only when someone listens to unit events. */
   eventTimes: string[];
+  /** Customers erased by this unit's (first-seen) erasure requests. */
+  erased: number;
 }
 
 /** Rows are upserted in chunks so one huge catalog change can't build a giant statement. */
@@ -131,7 +151,16 @@ export class ProfilePipeline {
   }
 
   async processUnit(messages: readonly SourceMessage[]): Promise<UnitResult> {
-    const { counters, rejected, customers, products, campaigns, facts } = sortUnit(messages);
+    // Who each message is about, and who is suppressed: before this unit, or by its own erasure
+    // requests, which are recorded first so the unit ends erased whatever its order.
+    const unit = decodeUnit(messages);
+    const suppressed = await suppressedAmong(
+      this.deps.db,
+      unit.subjects.filter((s): s is number => s !== null),
+    );
+    for (const e of unit.erasures) suppressed.add(e.data.customerId);
+    const { counters, rejected, customers, products, campaigns, facts } = sortUnit(messages, unit, suppressed);
+    const erased = unit.erasures.length > 0 ? await this.erase(unit.erasures, counters) : 0;
     const deadLetterCodes = new Map<string, number>();
     for (const r of rejected) deadLetterCodes.set(r.code, (deadLetterCodes.get(r.code) ?? 0) + 1);
 
@@ -185,14 +214,68 @@ export class ProfilePipeline {
       await raiseUpdaterState(this.deps.db, 'catalog_settled', catalogRevision);
       this.pendingCatalog = [];
     }
+    // A customer erased by another updater while this unit was being written: its writes may have
+    // landed after that erasure deleted the data, so delete again (the erasure committed the
+    // suppression before deleting, so one of the two always sees the other's writes).
+    if (ids.length > 0) await this.purgeSuppressed(ids);
     await deadLettered;
     // Rows (and the triggers they raised) are committed: now the triggers may go out.
-    if (triggers > 0) await this.publishTriggers();
+    if (triggers > 0 || erased > 0) await this.publishTriggers();
     const eventTimes: string[] = [];
     if (this.events.listenerCount('unit') > 0) {
       for (const list of [customers, products, campaigns, facts]) for (const a of list) eventTimes.push(a.time);
     }
-    return { counters, rowsWritten, recovered, triggers, deadLetters: deadLetterCodes, eventTimes };
+    return { counters, rowsWritten, recovered, triggers, erased, deadLetters: deadLetterCodes, eventTimes };
+  }
+
+  /**
+   * Applies a unit's erasure requests: suppression committed first, then in one transaction each
+   * request recorded by its CloudEvents id, the data of each newly requested customer deleted and a
+   * profile_erased trigger queued (none when nothing was known about them); then their Redis keys
+   * (again for a repeat, in case a crash came between the commit and the delete) and the tombstones.
+   * Returns how many customers had data erased.
+   */
+  private async erase(erasures: readonly Accepted<ErasureRequest>[], counters: Counters): Promise<number> {
+    const ids = [...new Set(erasures.map((e) => e.data.customerId))];
+    await suppressCustomers(this.deps.db, ids);
+    const outcomes = await withTransaction(this.deps.db, async (client) => {
+      const done = await recordErasures(
+        client,
+        erasures.map((e) => ({
+          requestId: e.eventId!,
+          customerId: e.data.customerId,
+          requestedAt: e.time,
+          reason: e.data.reason,
+          requestedBy: e.data.requestedBy,
+          src: sourceId(e.message),
+        })),
+      );
+      const erased = done.filter((o) => o.fresh && erasedAnything(o.deleted)).map((o) => o.customerId);
+      await queueTriggers(client, erased.map(profileErasedTrigger));
+      return done;
+    });
+    const redisKeys = await this.deps.store.deleteCustomers(ids);
+    const fresh = outcomes.filter((o) => o.fresh);
+    if (this.deps.tombstones && fresh.length > 0) {
+      await this.deps.tombstones.send([...new Set(fresh.map((o) => o.customerId))]);
+    }
+    outcomes.forEach((o, i) => {
+      counters.add(erasures[i]!.message.topic, o.fresh ? 'applied' : 'duplicate');
+    });
+    const erased = fresh.filter((o) => erasedAnything(o.deleted)).length;
+    this.log.info({ requests: erasures.length, fresh: fresh.length, erased, redisKeys }, 'erasure requests applied');
+    return erased;
+  }
+
+  /** Deletes again whatever of these customers is there if they became suppressed meanwhile. */
+  private async purgeSuppressed(customerIds: readonly number[]): Promise<void> {
+    const late = [...(await suppressedAmong(this.deps.db, customerIds))];
+    if (late.length === 0) return;
+    await withTransaction(this.deps.db, async (client) => {
+      for (const id of late) await deleteCustomerData(client, id);
+    });
+    await this.deps.store.deleteCustomers(late);
+    this.log.warn({ customers: late.length }, 'customers erased while this unit ran: their writes were deleted again');
   }
 
   /**

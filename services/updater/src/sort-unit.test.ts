@@ -1,5 +1,5 @@
 import { DECODE_ERROR_CODES, type InputKind, inputTopic } from '@cdp360/domain';
-import { sortUnit } from './sort-unit';
+import { decodeUnit, sortUnit } from './sort-unit';
 import type { SourceMessage } from './source';
 
 let offset = 0;
@@ -98,6 +98,7 @@ describe('sortUnit: the decode-and-sort step of a unit', () => {
       applied: 0,
       duplicate: 1,
       deadLettered: 0,
+      suppressed: 0,
     });
   });
 
@@ -125,5 +126,30 @@ describe('sortUnit: the decode-and-sort step of a unit', () => {
       [],
       [],
     ]);
+  });
+});
+
+describe('sortUnit with suppressed customers', () => {
+  it('counts anything of a suppressed customer as suppressed, valid or not, before or after the request', () => {
+    const messages = [
+      message('purchase', purchase('T-s1')),
+      message('erasure_request', { customer_id: 42, reason: 'ticket' }),
+      message('purchase', '{"broken'),
+      message('purchase', { ...purchase('T-s2'), customer_id: 43 }, '43'),
+    ];
+    const unit = decodeUnit(messages);
+    expect(unit.subjects).toEqual([42, 42, 42, 43]);
+    expect(unit.erasures.map((e) => [e.data.customerId, e.message])).toEqual([[42, messages[1]]]);
+    expect(unit.erasures[0]!.eventId).toMatch(/^e-\d+$/);
+    const sorted = sortUnit(messages, unit, new Set([42]));
+    expect(sorted.facts.map((f) => f.data.customerId)).toEqual([43]);
+    expect(sorted.rejected).toEqual([]);
+    expect(sorted.counters.totals()).toMatchObject({ suppressed: 2, deadLettered: 0, duplicate: 0 });
+  });
+
+  it('dead-letters a malformed request of a customer who is not suppressed', () => {
+    const messages = [message('erasure_request', '{"specversion":"1.0"', '44')];
+    const sorted = sortUnit(messages, decodeUnit(messages), new Set([42]));
+    expect(sorted.rejected.map((r) => r.code)).toEqual(['invalid_json']);
   });
 });

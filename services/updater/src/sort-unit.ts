@@ -1,4 +1,14 @@
-import { type CampaignRecord, type CustomerRecord, decodeMessage, type Fact, type ProductRecord } from '@cdp360/domain';
+import {
+  type CampaignRecord,
+  type CustomerRecord,
+  type DecodeResult,
+  decodeMessage,
+  type ErasureRequest,
+  type Fact,
+  messageSubject,
+  type ProductRecord,
+  suppressionDecision,
+} from '@cdp360/domain';
 import type { Rejected, SourceMessage } from './source';
 import { Counters } from './stats';
 
@@ -7,11 +17,42 @@ export interface Accepted<T> {
   message: SourceMessage;
   data: T;
   time: string;
+  /** The CloudEvents id (kept for erasure requests, which are recorded by it). */
+  eventId?: string;
+}
+
+/** A unit's messages decoded, with whose data each carries and the unit's erasure requests. */
+export interface DecodedUnit {
+  decoded: DecodeResult[];
+  /** The customer each message is about, as far as it can be told (see messageSubject). */
+  subjects: (number | null)[];
+  erasures: Accepted<ErasureRequest>[];
+}
+
+/** Decodes every message of a unit once and picks out the erasure requests (pure). */
+export function decodeUnit(messages: readonly SourceMessage[]): DecodedUnit {
+  const decoded = messages.map((m) => decodeMessage(m.kind, m.key, m.value));
+  const subjects = messages.map((m, i) => messageSubject(m.kind, m.key, decoded[i]!));
+  const erasures: Accepted<ErasureRequest>[] = [];
+  decoded.forEach((r, i) => {
+    if (r.ok && r.event.data.kind === 'erasure_request') {
+      erasures.push({
+        message: messages[i]!,
+        data: r.event.data,
+        time: r.event.meta.time,
+        eventId: r.event.meta.eventId,
+      });
+    }
+  });
+  return { decoded, subjects, erasures };
 }
 
 /** A unit's messages decoded and sorted by what they carry, before anything is written. */
 export interface SortedUnit {
-  /** Dead-lettered and duplicate messages counted so far (applied ones are counted once written). */
+  /**
+   * Dead-lettered, duplicate and suppressed messages counted so far (applied ones, erasure requests
+   * included, are counted once written).
+   */
   counters: Counters;
   rejected: Rejected[];
   customers: Accepted<CustomerRecord>[];
@@ -31,9 +72,14 @@ const FACT_BUSINESS_ID: Record<Fact['kind'], (f: Fact) => string> = {
 /**
  * The first step of a unit, pure: decode every message (a reject keeps its stable code and reason
  * for the dead-letter topic), sort the rest into records and facts in arrival order, and drop repeats
- * of a fact's business id within the unit.
+ * of a fact's business id within the unit. Anything of a `suppressed` customer (an erased one), valid
+ * or not, is only counted as suppressed; erasure requests are left to the caller (`unit.erasures`).
  */
-export function sortUnit(messages: readonly SourceMessage[]): SortedUnit {
+export function sortUnit(
+  messages: readonly SourceMessage[],
+  unit: DecodedUnit = decodeUnit(messages),
+  suppressed: ReadonlySet<number> = new Set(),
+): SortedUnit {
   const out: SortedUnit = {
     counters: new Counters(),
     rejected: [],
@@ -43,15 +89,21 @@ export function sortUnit(messages: readonly SourceMessage[]): SortedUnit {
     facts: [],
   };
   const seenFacts = new Set<string>();
-  for (const m of messages) {
-    const r = decodeMessage(m.kind, m.key, m.value);
+  messages.forEach((m, i) => {
+    const r = unit.decoded[i]!;
+    if (suppressionDecision(m.kind, r.ok, unit.subjects[i]!, suppressed) === 'suppressed') {
+      out.counters.add(m.topic, 'suppressed');
+      return;
+    }
     if (!r.ok) {
       out.rejected.push({ message: m, code: r.code, reason: r.reason });
       out.counters.add(m.topic, 'deadLettered');
-      continue;
+      return;
     }
     const { data, meta } = r.event;
     switch (data.kind) {
+      case 'erasure_request':
+        break; // recorded by the caller before the unit is sorted
       case 'customer':
         out.customers.push({ message: m, data, time: meta.time });
         break;
@@ -72,6 +124,6 @@ export function sortUnit(messages: readonly SourceMessage[]): SortedUnit {
         }
       }
     }
-  }
+  });
   return out;
 }

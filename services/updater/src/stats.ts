@@ -3,6 +3,8 @@ export interface TopicCounts {
   applied: number;
   duplicate: number;
   deadLettered: number;
+  /** Messages of an erased (suppressed) customer: neither applied nor dead-lettered. */
+  suppressed: number;
 }
 
 export class Counters {
@@ -11,7 +13,7 @@ export class Counters {
   add(topic: string, outcome: keyof TopicCounts, n = 1): void {
     let c = this.byTopic.get(topic);
     if (!c) {
-      c = { applied: 0, duplicate: 0, deadLettered: 0 };
+      c = { applied: 0, duplicate: 0, deadLettered: 0, suppressed: 0 };
       this.byTopic.set(topic, c);
     }
     c[outcome] += n;
@@ -22,17 +24,19 @@ export class Counters {
       this.add(topic, 'applied', c.applied);
       this.add(topic, 'duplicate', c.duplicate);
       this.add(topic, 'deadLettered', c.deadLettered);
+      this.add(topic, 'suppressed', c.suppressed);
     }
   }
 
   totals(): TopicCounts & { messages: number } {
-    const t = { applied: 0, duplicate: 0, deadLettered: 0, messages: 0 };
+    const t = { applied: 0, duplicate: 0, deadLettered: 0, suppressed: 0, messages: 0 };
     for (const c of this.byTopic.values()) {
       t.applied += c.applied;
       t.duplicate += c.duplicate;
       t.deadLettered += c.deadLettered;
+      t.suppressed += c.suppressed;
     }
-    t.messages = t.applied + t.duplicate + t.deadLettered;
+    t.messages = t.applied + t.duplicate + t.deadLettered + t.suppressed;
     return t;
   }
 

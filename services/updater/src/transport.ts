@@ -1,5 +1,5 @@
 import type { TriggerSink } from '@cdp360/trigger-outbox';
-import type { ProfilePipeline } from './pipeline';
+import type { ProfilePipeline, TombstoneSink } from './pipeline';
 import type { DeadLetterSink } from './source';
 import { Counters } from './stats';
 
@@ -12,6 +12,8 @@ export interface Transport {
   readonly kind: 'kafka' | 'pubsub';
   readonly deadLetters: DeadLetterSink;
   readonly triggers: TriggerSink;
+  /** Tombstones of erased customers (Kafka with CDP_ERASURE_TOMBSTONES; Pub/Sub has no compaction). */
+  readonly tombstones?: TombstoneSink;
   /** What is read, for the start log line (topics, group, subscriptions). */
   describe(): Record<string, unknown>;
   /** Connects the producing side; before the pipeline starts. */

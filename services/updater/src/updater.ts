@@ -64,6 +64,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     logger,
     deadLetters: source.deadLetters,
     triggerSink: source.triggers,
+    tombstones: source.tombstones,
     redisNamespace: options.redisNamespace,
     applicationName: 'cdp-updater',
   });

@@ -383,6 +383,26 @@ const sessionArb: fc.Arbitrary<Case> = fc
     },
   }));
 
+const erasureArb: fc.Arbitrary<Case> = fc
+  .record({ customer: idArb, reason: optional(textArb(0, 256)), by: optional(textArb(0, 128)), extras: extrasArb })
+  .map((r) => {
+    const data: Record<string, unknown> = { ...r.extras, customer_id: r.customer };
+    put(data, 'reason', r.reason, (v) => v);
+    put(data, 'requested_by', r.by, (v) => v);
+    return {
+      kind: 'erasure_request' as const,
+      key: String(r.customer),
+      data,
+      pii: [],
+      expected: {
+        kind: 'erasure_request' as const,
+        customerId: r.customer,
+        reason: normalisedOf(r.reason, (v) => v),
+        requestedBy: normalisedOf(r.by, (v) => v),
+      },
+    };
+  });
+
 const CASES: Record<InputKind, fc.Arbitrary<Case>> = {
   customer: customerArb,
   product: productArb,
@@ -391,6 +411,7 @@ const CASES: Record<InputKind, fc.Arbitrary<Case>> = {
   service_interaction: interactionArb,
   campaign_response: responseArb,
   web_session: sessionArb,
+  erasure_request: erasureArb,
 };
 const caseArb = fc.oneof(...KINDS.map((k) => CASES[k]));
 
@@ -508,6 +529,8 @@ function toWire(p: Payload): Record<string, unknown> {
         pages_viewed: p.pagesViewed,
         time_spent: p.timeSpent,
       };
+    case 'erasure_request':
+      return { customer_id: p.customerId, reason: p.reason, requested_by: p.requestedBy };
   }
 }
 

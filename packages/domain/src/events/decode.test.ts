@@ -47,6 +47,7 @@ const VALID: Record<InputKind, Json> = {
     response_date: '2026-11-20',
   },
   web_session: { session_id: 'S-1', customer_id: 42, visit_date: '2026-11-20', pages_viewed: 5, time_spent: 123.5 },
+  erasure_request: { customer_id: 42, reason: 'customer asked (ticket 17)', requested_by: 'privacy-desk' },
 };
 
 const KEY: Record<InputKind, string> = {
@@ -57,6 +58,7 @@ const KEY: Record<InputKind, string> = {
   service_interaction: '42',
   campaign_response: '42',
   web_session: '42',
+  erasure_request: '42',
 };
 
 function envelope(kind: InputKind, data: unknown, extra: Json = {}): Json {

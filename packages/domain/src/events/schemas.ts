@@ -24,6 +24,7 @@ import type {
   CampaignRecord,
   CampaignResponse,
   CustomerRecord,
+  ErasureRequest,
   InputKind,
   Payload,
   ProductRecord,
@@ -175,6 +176,15 @@ const webSessionWire = object(
   'One website session; counted once per session_id.',
 );
 
+const erasureRequestWire = object(
+  {
+    customer_id: id,
+    reason: nullableText(256),
+    requested_by: nullableText(128),
+  },
+  'A request to erase a customer (facts, record, aggregates, profile row) and suppress their later events; applied once per CloudEvents id.',
+);
+
 // ---- payloads: normalisation (module-level functions, no per-message closures) ----
 
 function toCustomer(d: z.output<typeof customerWire>): CustomerRecord {
@@ -254,6 +264,15 @@ function toWebSession(d: z.output<typeof webSessionWire>): WebSession {
   };
 }
 
+function toErasureRequest(d: z.output<typeof erasureRequestWire>): ErasureRequest {
+  return {
+    kind: 'erasure_request',
+    customerId: d.customer_id,
+    reason: orNull(d.reason),
+    requestedBy: orNull(d.requested_by),
+  };
+}
+
 /** The wire (snake_case) payload schema of each input kind, before normalisation. */
 export const PAYLOAD_WIRE_SCHEMAS = {
   customer: customerWire,
@@ -263,6 +282,7 @@ export const PAYLOAD_WIRE_SCHEMAS = {
   service_interaction: serviceInteractionWire,
   campaign_response: campaignResponseWire,
   web_session: webSessionWire,
+  erasure_request: erasureRequestWire,
 } as const satisfies Record<InputKind, z.ZodType>;
 
 /** Payload schemas of each input kind: wire JSON in, normalised payload out. */
@@ -274,6 +294,7 @@ export const PAYLOAD_SCHEMAS: { [K in InputKind]: z.ZodType<Extract<Payload, { k
   service_interaction: serviceInteractionWire.transform(toServiceInteraction),
   campaign_response: campaignResponseWire.transform(toCampaignResponse),
   web_session: webSessionWire.transform(toWebSession),
+  erasure_request: erasureRequestWire.transform(toErasureRequest),
 };
 
 /**

@@ -10,7 +10,7 @@ export interface InputTopic {
   keyField: string;
 }
 
-/** The input topics of the v1 event contract, reference topics first. */
+/** The input topics of the v1 event contract, reference topics first, the erasure requests last. */
 export const INPUT_TOPICS: readonly InputTopic[] = [
   { kind: 'customer', topic: 'cdp.customers.v1', type: 'cdp.customer.v1', keyField: 'customer_id' },
   { kind: 'product', topic: 'cdp.products.v1', type: 'cdp.product.v1', keyField: 'product_id' },
@@ -29,6 +29,12 @@ export const INPUT_TOPICS: readonly InputTopic[] = [
     keyField: 'customer_id',
   },
   { kind: 'web_session', topic: 'cdp.web-sessions.v1', type: 'cdp.web_session.v1', keyField: 'customer_id' },
+  {
+    kind: 'erasure_request',
+    topic: 'cdp.erasure-requests.v1',
+    type: 'cdp.erasure_request.v1',
+    keyField: 'customer_id',
+  },
 ];
 
 export const OUTPUT_TOPICS = {

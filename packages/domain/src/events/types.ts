@@ -9,7 +9,9 @@
 
 export type ReferenceKind = 'customer' | 'product' | 'campaign';
 export type FactKind = 'purchase' | 'service_interaction' | 'campaign_response' | 'web_session';
-export type InputKind = ReferenceKind | FactKind;
+/** A request to erase a customer and suppress everything that arrives for them afterwards. */
+export type RequestKind = 'erasure_request';
+export type InputKind = ReferenceKind | FactKind | RequestKind;
 
 /** From the CloudEvents envelope. */
 export interface EventMeta {
@@ -94,9 +96,18 @@ export interface WebSession {
   timeSpent: number;
 }
 
+export interface ErasureRequest {
+  kind: 'erasure_request';
+  customerId: number;
+  /** Why (free text, at most 256 characters; kept in the audit table, so no personal data). */
+  reason: string | null;
+  /** Who asked (a ticket, a system or an operator id, at most 128 characters). */
+  requestedBy: string | null;
+}
+
 export type ReferenceRecord = CustomerRecord | ProductRecord | CampaignRecord;
 export type Fact = Purchase | ServiceInteraction | CampaignResponse | WebSession;
-export type Payload = ReferenceRecord | Fact;
+export type Payload = ReferenceRecord | Fact | ErasureRequest;
 
 export interface DecodedEvent<P extends Payload = Payload> {
   meta: EventMeta;

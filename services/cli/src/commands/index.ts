@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerApiKeyCommand } from './apikey';
 import { registerBatchCommand } from './batch';
+import { registerEraseCommand } from './erase';
 import { registerGenerateCommand } from './generate';
 import { registerJourneyCommand } from './journey';
 import { registerLoadCommand } from './load';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerReconcileCommand(program);
   registerReplayCommand(program);
   registerRebuildCommand(program);
+  registerEraseCommand(program);
   registerSchemasCommand(program);
   registerScoreCommand(program);
   registerScorerCommand(program);

@@ -36,6 +36,11 @@ export function registerTopicsCommand(program: Command): void {
     .option('--prefix <prefix>', 'topic name prefix (default: CDP_TOPIC_PREFIX)')
     .option('--group <id>', 'Pub/Sub: the group whose subscriptions <group>.<topic> to create (default: CDP_GROUP_ID)')
     .option('--ack-deadline <seconds>', 'Pub/Sub: ack deadline of created subscriptions (10-600)', positiveInt, 60)
+    .option(
+      '--dead-letter-retention-days <days>',
+      'Kafka: how long the created dead-letter topic keeps messages (default: CDP_DEAD_LETTER_RETENTION_DAYS, else 7)',
+      positiveInt,
+    )
     .action(
       async (opts: {
         partitions: number;
@@ -43,6 +48,7 @@ export function registerTopicsCommand(program: Command): void {
         transport?: 'kafka' | 'pubsub';
         group?: string;
         ackDeadline: number;
+        deadLetterRetentionDays?: number;
       }) => {
         const config = loadConfig();
         const prefix = opts.prefix ?? config.topicPrefix;
@@ -69,7 +75,11 @@ export function registerTopicsCommand(program: Command): void {
         const admin = kafka.admin();
         await admin.connect();
         try {
-          const result = await ensureTopics(admin, { topics: cdpTopicSpecs(prefix), partitions: opts.partitions });
+          const days = opts.deadLetterRetentionDays ?? config.erasure.deadLetterRetentionDays;
+          const result = await ensureTopics(admin, {
+            topics: cdpTopicSpecs(prefix, days * 24 * 60 * 60 * 1000),
+            partitions: opts.partitions,
+          });
           for (const name of result.created) process.stdout.write(`created  ${name}\n`);
           for (const name of result.existing) process.stdout.write(`exists   ${name}\n`);
         } finally {

@@ -7,10 +7,11 @@ import {
   createKafka,
   groupLag,
   requireTopics,
+  sendTombstones,
 } from '@cdp360/kafka';
 import { KafkaTriggerSink } from '@cdp360/trigger-outbox';
 import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { ProfilePipeline } from '../pipeline';
+import type { ProfilePipeline, TombstoneSink } from '../pipeline';
 import { SourceTransport, type Transport } from '../transport';
 import { KafkaDeadLetterSink, KafkaSource } from './kafka-source';
 
@@ -32,6 +33,8 @@ export class KafkaTransport extends SourceTransport<KafkaSource> implements Tran
   readonly kind = 'kafka';
   readonly deadLetters: KafkaDeadLetterSink;
   readonly triggers: KafkaTriggerSink;
+  /** Tombstones of erased customers on the customers topic, when CDP_ERASURE_TOMBSTONES is on. */
+  readonly tombstones: TombstoneSink | undefined;
   private readonly kafka: Kafka;
   private readonly producer: Producer;
   private readonly admin: Admin;
@@ -57,6 +60,10 @@ export class KafkaTransport extends SourceTransport<KafkaSource> implements Tran
     this.failed = new Promise<Error>((resolve) => {
       this.fail = resolve;
     });
+    const producer = this.producer;
+    this.tombstones = config.erasure.tombstones
+      ? { send: (ids) => sendTombstones(producer, names.inputs.customer, ids, send) }
+      : undefined;
   }
 
   /** Settles with the error that stopped consumption for good (an undecodable batch, a missing topic). */
