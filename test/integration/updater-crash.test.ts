@@ -46,7 +46,7 @@ describe('updater crash safety', () => {
     expect(await count('customer_service')).toBe(topic('cdp.service-interactions.v1').validFirst);
     expect(await count('campaign_responses')).toBe(topic('cdp.campaign-responses.v1').validFirst);
     expect(await count('website_behavior')).toBe(topic('cdp.web-sessions.v1').validFirst);
-    expect(INPUT_TOPICS.length).toBe(7);
+    expect(INPUT_TOPICS.length).toBe(8); // the seven event topics and the erasure requests
 
     const diff = await streamVersusBatch(s.db.pool, s.asOf);
     expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });

@@ -26,7 +26,7 @@ export class PubSubReplayError extends Error {
   }
 }
 
-/** A consumer group's subscriptions: `topics` (full names) or, by default, the seven input topics. */
+/** A consumer group's subscriptions: `topics` (full names) or, by default, the input topics. */
 export interface PubSubGroup {
   groupId: string;
   topicPrefix: string;

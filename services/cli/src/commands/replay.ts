@@ -136,7 +136,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--delete-snapshot <name>', "Pub/Sub: delete the group's snapshots taken with --snapshot <name>", label)
     .option('--transport <name>', 'kafka or pubsub (default: CDP_TRANSPORT, else kafka)', transportName)
     .option('--group <id>', 'consumer group id (default: CDP_GROUP_ID, else cdp-updater)')
-    .option('--topics <names>', 'comma-separated topics (default: the seven input topics)')
+    .option('--topics <names>', 'comma-separated topics (default: the input topics)')
     .option('--dry-run', 'show the current and target offsets (Pub/Sub: the seeks) without moving anything')
     .action(async (opts: ReplayOptions, cmd: Command) => {
       const actions = [opts.to, opts.snapshot, opts.deleteSnapshot].filter((a) => a !== undefined).length;

@@ -78,7 +78,7 @@ interface PartitionBatch {
 }
 
 /**
- * Feeds the pipeline from one Kafka consumer group over the seven input topics. Batches of all
+ * Feeds the pipeline from one Kafka consumer group over the input topics. Batches of all
  * partitions taken at once are processed as one unit; their offsets are committed, in one request,
  * only after the unit's effects are durable.
  *
