@@ -109,4 +109,17 @@ describe('AggregateStore on a Redis Cluster', () => {
     expect(await store.publishEpoch(view, 6)).toBe(true);
     expect(await store.lostShards(view, 6)).toEqual([]);
   });
+
+  it("deletes an erased customer's keys on whatever master holds them, and only theirs", async () => {
+    const view = await store.shards();
+    const erased = [1, 2, 3].map((shard) => ids.find((id) => view.shardOfCustomer(id) === shard - 1)!);
+    const ops: ApplyOp[] = ids.map((id, i) => ({ data: session(id, 4), pos: { stream: 'web/1', seq: i } }));
+    expect((await store.applyAndRead(ops, ids, 6)).epochIntact).toBe(true);
+    expect(await store.deleteCustomers(erased)).toBeGreaterThanOrEqual(erased.length);
+    const states = await store.read(ids);
+    for (const [i, id] of ids.entries()) {
+      expect([id, states[i]!.state.sessions > 0]).toEqual([id, !erased.includes(id)]);
+    }
+    expect(await store.deleteCustomers(erased)).toBe(0);
+  });
 });
