@@ -206,4 +206,33 @@ describe('erasure on Kafka', () => {
       expect(after).toEqual([]);
     }
   }, 240_000);
+
+  it('writes tombstones for erased customers on the customers topic (pipeline option and cdp erase --tombstone)', async () => {
+    const names = topicNames(s.prefix);
+    const [viaPipeline, viaCli] = (
+      await q('SELECT customer_id FROM customer_360 ORDER BY customer_id DESC LIMIT 2')
+    ).map((r) => r.customer_id as number);
+    await runCdp(['erase', String(viaPipeline), '--request-id', 'tomb'], s.env);
+    const withTombstones = { ...s.config, erasure: { ...s.config.erasure, tombstones: true } };
+    const first = await runUpdater({
+      config: withTombstones,
+      logger: quietLogger(),
+      untilIdle: true,
+      redisNamespace: s.redisNamespace,
+      statsIntervalMs: 0,
+    });
+    expect(first.counters.toJSON()[names.inputs.erasure_request]).toMatchObject({ applied: 1 });
+    // cdp erase --tombstone, for a customer already erased: the tombstone is read back as suppressed.
+    await runCdp(['erase', String(viaCli), '--request-id', 'tomb2'], s.env);
+    await run();
+    await runCdp(['erase', String(viaCli), '--request-id', 'tomb2', '--tombstone'], s.env);
+    const last = await run();
+    const all = await consumeTopics(s.kafka, [names.inputs.customer], 1_000_000, 5_000);
+    const tombstones = all.filter((m) => m.value === null).map((m) => Number(m.key!.toString()));
+    expect(tombstones.sort((a, b) => a - b)).toEqual([viaCli!, viaPipeline!].sort((a, b) => a - b));
+    // The pipeline's tombstone was read back by the run that wrote it; the CLI's by the last run: suppressed.
+    const c = last.counters.toJSON();
+    expect(c[names.inputs.customer]).toMatchObject({ suppressed: 1, deadLettered: 0 });
+    expect(c[names.inputs.erasure_request]).toMatchObject({ applied: 0, duplicate: 1 });
+  }, 120_000);
 });
