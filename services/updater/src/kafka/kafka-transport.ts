@@ -83,7 +83,7 @@ export class KafkaTransport extends SourceTransport<KafkaSource> implements Tran
     // Every topic read or written must exist before the first unit: a send to an absent topic is
     // retried by kafkajs for minutes (with a Postgres transaction waiting on it for triggers).
     const result = await requireTopics(this.admin, {
-      topics: cdpTopicSpecs(this.config.topicPrefix),
+      topics: cdpTopicSpecs(this.config.topicPrefix, this.config.erasure.deadLetterRetentionDays * 86_400_000),
       create: this.config.kafka.createTopics,
       brokers: this.config.kafka.brokers,
     });
