@@ -77,7 +77,7 @@ describePubSub('cdp replay and cdp generate on Pub/Sub', () => {
     expect(generated).toContain(`${manifest.totals.messages} messages to Pub/Sub topics ${s.prefix}cdp.*.v1`);
 
     const snap = await runCdp(['replay', '--snapshot', 'before'], s.env);
-    expect(snap).toMatch(/took 7 snapshots; replay to this point with `cdp replay --to snapshot:before`/);
+    expect(snap).toMatch(/took 8 snapshots; replay to this point with `cdp replay --to snapshot:before`/);
 
     const first = await pubsubUpdaterInProcess(s, { maxUnitMessages: 500 });
     expect(first.reason).toBe('idle');
@@ -104,7 +104,7 @@ describePubSub('cdp replay and cdp generate on Pub/Sub', () => {
     expect(dry).toMatch(/dry run: nothing sought/);
 
     const sought = await runCdp(['replay', '--to', 'snapshot:before'], s.env);
-    expect(sought).toMatch(/sought 7 subscriptions; start the updater to replay/);
+    expect(sought).toMatch(/sought 8 subscriptions; start the updater to replay/);
 
     const again = await pubsubUpdaterInProcess(s, { maxUnitMessages: 1000 });
     expect(again.reason).toBe('idle');
@@ -114,7 +114,7 @@ describePubSub('cdp replay and cdp generate on Pub/Sub', () => {
     expect(await readSubscription(s.pubsub, triggersReader, 1, 3_000)).toEqual([]);
 
     const deleted = await runCdp(['replay', '--delete-snapshot', 'before'], s.env);
-    expect(deleted).toMatch(/deleted 7 snapshots/);
+    expect(deleted).toMatch(/deleted 8 snapshots/);
     const gone = await cdp(['replay', '--to', 'snapshot:before'], s.env);
     expect(gone.code).toBe(1);
     expect(gone.output).toMatch(
@@ -141,7 +141,7 @@ describePubSub('cdp replay and cdp generate on Pub/Sub', () => {
     const after = await pubsubUpdaterInProcess(s);
     expect(after.reason).toBe('idle');
     if (r.code === 0) {
-      expect(r.output).toMatch(/sought 7 subscriptions/);
+      expect(r.output).toMatch(/sought 8 subscriptions/);
       expect(after.counters.totals().messages).toBe(0);
     } else {
       expect(r.code).toBe(1);
