@@ -1,3 +1,4 @@
+export { type DecodeOptions, runDecode } from './decode';
 export { type DrainOptions, runDrain } from './drain';
 export { type FreshnessOptions, runFreshness } from './freshness';
 export { type RebuildOptions, runRebuild } from './rebuild';

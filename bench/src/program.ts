@@ -1,5 +1,6 @@
 import { positiveInt } from '@cdp360/cli';
 import { Command, InvalidArgumentError } from 'commander';
+import { runDecode } from './decode';
 import { runDrain } from './drain';
 import { runFreshness } from './freshness';
 import { runRebuild } from './rebuild';
@@ -7,7 +8,7 @@ import { publish, type ScenarioResult } from './report';
 import { runScore } from './score';
 import { runServeBench } from './serve';
 
-const SCENARIOS = ['drain', 'freshness', 'score', 'rebuild', 'serve'] as const;
+const SCENARIOS = ['decode', 'drain', 'freshness', 'score', 'rebuild', 'serve'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function rates(value: string): number[] {
@@ -25,6 +26,7 @@ function sizes(value: string): number[] {
 interface BenchOpts {
   events: number;
   seed: number;
+  rounds: number;
   cpuProf?: boolean;
   rates: number[];
   duration: number;
@@ -48,6 +50,7 @@ export function buildBenchProgram(): Command {
     .argument('[scenario]', `${SCENARIOS.join(' | ')} | all`, 'all')
     .option('--events <n>', 'drain: messages pre-loaded into Kafka', positiveInt, 200_000)
     .option('--seed <n>', 'generator seed', positiveInt, 360)
+    .option('--rounds <n>', 'decode: rounds per decoder, alternating', positiveInt, 7)
     .option('--cpu-prof', 'drain: profile the updater phase and summarise the top self-time costs')
     .option('--max-bytes-per-partition <bytes>', 'drain: the updater consumer fetch size per partition', positiveInt)
     .option('--max-unit-messages <n>', "drain: the updater's unit of work size (its default when absent)", positiveInt)
@@ -63,6 +66,7 @@ export function buildBenchProgram(): Command {
         throw new InvalidArgumentError(`unknown scenario ${scenario}; one of ${SCENARIOS.join(', ')}, all`);
       }
       const run: Record<Scenario, () => Promise<ScenarioResult>> = {
+        decode: () => runDecode({ events: Math.min(opts.events, 100_000), seed: opts.seed, rounds: opts.rounds }),
         drain: () =>
           runDrain({
             events: opts.events,

@@ -1,5 +1,5 @@
 export * from './dates';
-export { DECODE_ERROR_CODES, decodeMessage } from './events/decode';
+export { DECODE_ERROR_CODES, decodeMessage, decodeMessageByZod } from './events/decode';
 export { codePointLength, INT4_MAX } from './events/fields';
 export { eventJsonSchemas } from './events/json-schema';
 export {

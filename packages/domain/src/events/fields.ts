@@ -77,14 +77,24 @@ interface TextRule {
   message: string;
 }
 
+/** Whether `v` has min..max code points (max undefined: no upper bound); the rule of `text`. */
+export function textLengthFits(v: string, min: number, max: number | undefined): boolean {
+  // UTF-16 length >= code points, so the count is only needed when the cheap test fails.
+  return v.length >= min && (max === undefined || v.length <= max || codePointLength(v) <= max);
+}
+
+/** Whether a Postgres `text` column can hold `v` unchanged (no U+0000, no unpaired surrogate). */
+export function isStorableText(v: string): boolean {
+  return !NOT_STORABLE.test(v);
+}
+
 function checkText(payload: z.core.ParsePayload<string>, rule: TextRule): void {
   const v = payload.value;
-  // UTF-16 length >= code points, so the count is only needed when the cheap test fails.
-  if (v.length < rule.min || (rule.max !== undefined && v.length > rule.max && codePointLength(v) > rule.max)) {
+  if (!textLengthFits(v, rule.min, rule.max)) {
     payload.issues.push({ code: 'custom', message: rule.message.replace('%', describeValue(v, false)), input: v });
     return;
   }
-  if (rule.storable && NOT_STORABLE.test(v)) {
+  if (rule.storable && !isStorableText(v)) {
     payload.issues.push({
       code: 'custom',
       message: 'must not contain U+0000 or unpaired UTF-16 surrogates (they cannot be stored in Postgres text)',

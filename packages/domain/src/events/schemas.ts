@@ -45,7 +45,7 @@ function object<S extends z.core.$ZodLooseShape>(shape: S, description: string) 
 
 // `type/subtype` where the subtype is `json` or ends in `+json`, optionally with parameters; media
 // types are case-insensitive, spelt out without the `i` flag so the JSON Schema pattern agrees.
-const JSON_MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/(?:[A-Za-z0-9!#$&^_.+-]+\+)?[Jj][Ss][Oo][Nn][ \t]*(?:;.*)?$/;
+export const JSON_MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/(?:[A-Za-z0-9!#$&^_.+-]+\+)?[Jj][Ss][Oo][Nn][ \t]*(?:;.*)?$/;
 const JSON_MEDIA_RULE = 'a JSON media type (application/json or */*+json)';
 const dataContentType = z
   .string({ error: ruleError(JSON_MEDIA_RULE) })
