@@ -10,6 +10,7 @@ import { countCalls, databaseXacts, redisCommandStats, statsDelta } from './call
 import { CpuProfiler, summarizeProfile, writeProfile } from './cpu-profile';
 import { preload } from './preload';
 import { fmt, machineInfo, RESULTS_DIR, round, type ScenarioResult } from './report';
+import { listenerPid, parentPid, type ServerPids, sampleServers, serverCpuDelta } from './server-cpu';
 import { type BenchWorld, createWorld, dropNamespace } from './world';
 
 export interface DrainOptions {
@@ -81,6 +82,19 @@ async function rawDrain(world: BenchWorld, topics: string[], total: number) {
   };
 }
 
+/** The server processes of the run: the postmaster (from a backend's parent), Redis's own pid, the broker's listener. */
+async function findServers(world: BenchWorld, redis: { info(section: string): Promise<string> }): Promise<ServerPids> {
+  const backend = Number((await world.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+  const info = await redis.info('server');
+  const redisPid = /process_id:(\d+)/.exec(info)?.[1];
+  const port = Number(world.config.kafka.brokers[0]!.split(':').pop());
+  return {
+    postgres: parentPid(backend),
+    redis: redisPid === undefined ? null : Number(redisPid),
+    kafka: Number.isInteger(port) ? listenerPid(port) : null,
+  };
+}
+
 /** Polls the group until it is Stable (joined) and until its committed offsets cover every message. */
 function watchGroup(admin: Admin, group: string, topics: string[]) {
   let joinedAt = 0;
@@ -132,7 +146,14 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
     const watch = watchGroup(admin, world.group, topics);
     const profiler = options.cpuProfile ? new CpuProfiler() : null;
     await profiler?.start();
+    const servers = await findServers(world, redis);
     const stopCounting = countCalls();
+    let rssPeak = process.memoryUsage.rss();
+    const rssStart = rssPeak;
+    const rssTimer = setInterval(() => {
+      rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    }, 250);
+    const servers0 = sampleServers(servers);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const summary = await runUpdater({
@@ -146,6 +167,9 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
     });
     const t1 = performance.now();
     const cpu = cpuMs(process.cpuUsage(cpu0));
+    const serverCpu = serverCpuDelta(servers0, sampleServers(servers));
+    clearInterval(rssTimer);
+    const rssEnd = process.memoryUsage.rss();
     const calls = stopCounting();
     const profile = await profiler?.stop();
     const { joinedAt, drainedAt } = await watch.result();
@@ -162,6 +186,16 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
     const updaterRate = total / (updaterSteadyMs / 1000);
     const perCpuSecond = total / (cpu / 1000);
     const redisServerTotal = Object.values(redisServer).reduce((a, b) => a + b, 0);
+    const usPerEvent = (ms: number | null) => (ms === null ? null : round((ms * 1000) / total, 2));
+    const serversUs = [serverCpu.postgres, serverCpu.redis, serverCpu.kafka].reduce<number | null>(
+      (a, b) => (a === null || b === null ? null : a + b),
+      0,
+    );
+    const updaterUs = (cpu * 1000) / total;
+    const serversUsPerEvent = serversUs === null ? null : (serversUs * 1000) / total;
+    const cores = os.cpus().length;
+    // The rate the machine allows if every core did only this work: cores / (CPU seconds per event).
+    const ceiling = serversUsPerEvent === null ? null : cores / ((updaterUs + serversUsPerEvent) / 1e6);
 
     let profileSummary: ReturnType<typeof summarizeProfile> | undefined;
     let profileFile: string | undefined;
@@ -192,6 +226,12 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
         totalMs: round(t1 - t0),
         cpuMs: round(cpu),
         eventsPerCpuSecond: round(perCpuSecond),
+        cpuUsPerEvent: round(updaterUs, 2),
+        rssMiB: {
+          start: round(rssStart / 2 ** 20, 1),
+          peak: round(rssPeak / 2 ** 20, 1),
+          end: round(rssEnd / 2 ** 20, 1),
+        },
         units: summary.units,
         waitingOnPostgresMs: round(calls.pgBusyMs),
         waitingOnRedisMs: round(calls.redisBusyMs),
@@ -200,6 +240,23 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
         customer360Rows: rows,
       },
       ratio: round(updaterRate / rawRate, 3),
+      servers: {
+        method: 'whole-process CPU from /proc/<pid>/stat over the updater phase; shared servers include other clients',
+        pids: servers,
+        cpuMs: { postgres: serverCpu.postgres, redis: serverCpu.redis, kafka: serverCpu.kafka },
+        cpuUsPerEvent: {
+          postgres: usPerEvent(serverCpu.postgres),
+          redis: usPerEvent(serverCpu.redis),
+          kafka: usPerEvent(serverCpu.kafka),
+          total: serversUsPerEvent === null ? null : round(serversUsPerEvent, 2),
+        },
+      },
+      ceiling: {
+        cores,
+        cpuUsPerEvent: serversUsPerEvent === null ? null : round(updaterUs + serversUsPerEvent, 2),
+        eventsPerSecond: ceiling === null ? null : round(ceiling),
+        reachedShare: ceiling === null ? null : round(updaterRate / ceiling, 3),
+      },
       postgres: {
         statementsSent: calls.pgStatements,
         statementsPerEvent: round(calls.pgStatements / total, 4),
@@ -218,6 +275,8 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
       targets: {
         updaterAtLeastHalfOfRaw: updaterRate >= rawRate / 2,
         atLeast50kEventsPerCpuSecond: perCpuSecond >= 50_000,
+        serversAtMost25UsPerEvent: serversUsPerEvent === null ? null : serversUsPerEvent <= 25,
+        reachesAtLeast80PercentOfCeiling: ceiling === null ? null : updaterRate >= 0.8 * ceiling,
       },
       profile: profileSummary && { file: profileFile, ...profileSummary },
     };
@@ -228,6 +287,20 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
       ['ratio (b)/(a)', `${fmt.pct(updaterRate / rawRate)}  (target >= 50 %)`],
       ['updater CPU', `${fmt.s(cpu)} = ${fmt.int(perCpuSecond)} events/CPU-s (target >= 50,000)`],
       ['raw drain CPU', `${fmt.s(raw.cpuMs)} = ${fmt.int(total / (raw.cpuMs / 1000))} events/CPU-s`],
+      [
+        'server CPU / event (updater phase)',
+        `Postgres ${usPerEvent(serverCpu.postgres) ?? '?'} µs, Redis ${usPerEvent(serverCpu.redis) ?? '?'} µs, Kafka ${usPerEvent(serverCpu.kafka) ?? '?'} µs (target total <= 25)`,
+      ],
+      [
+        'ceiling: cores / (updater + servers CPU per event)',
+        ceiling === null
+          ? '? (a server pid was not found)'
+          : `${fmt.rate(ceiling)}; reached ${fmt.pct(updaterRate / ceiling)}`,
+      ],
+      [
+        'updater RSS start / peak / end',
+        `${fmt.int(rssStart / 2 ** 20)} / ${fmt.int(rssPeak / 2 ** 20)} / ${fmt.int(rssEnd / 2 ** 20)} MiB`,
+      ],
       [
         'Postgres statements / 1,000 events',
         `${((1000 * calls.pgStatements) / total).toFixed(2)} (${fmt.int(calls.pgStatements)} statements, ${(calls.pgStatements / Math.max(1, summary.units)).toFixed(1)} per unit; ${fmt.int(xacts)} xacts)`,
@@ -259,6 +332,8 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
         'Both drains read the same pre-loaded topics with their own consumer group and the same fetch settings.',
         'Rates are events / (time from the group being joined to the last message): the raw consumer gets its GROUP_JOIN event, the updater group is polled every 100 ms for Stable and for zero lag of committed offsets.',
         'Updater CPU is process.cpuUsage over the whole runUpdater call (start, join, drain, idle detection, shutdown).',
+        "Server CPU is read from /proc/<pid>/stat (utime+stime, plus cutime+cstime and the live children of the Postgres postmaster) just before and after the updater phase; the processes are found from a backend's parent pid, Redis INFO process_id and the process listening on the broker port. On a shared stack the figures include other clients.",
+        'The ceiling is cores / (updater + servers CPU per event): the rate the machine could sustain if every core did only this work.',
         'Postgres statements and Redis commands are counted client-side by wrapping pg.Client#query and ioredis sendCommand/Pipeline#exec; transactions server-side from pg_stat_database of the run database; Redis server counts from INFO commandstats (shared server: other clients included).',
       ],
       table,
