@@ -17,6 +17,8 @@ export interface DrainOptions {
   /** Messages pre-loaded into Kafka (about; the generator works in whole customers). */
   events: number;
   seed: number;
+  /** Zipf exponent of customer activity in the generated load (0: none; see GeneratorOptions.zipf). */
+  zipf?: number;
   /** Sample the updater phase with the V8 CPU profiler and summarise the top self-time costs. */
   cpuProfile?: boolean;
   maxUnitMessages?: number;
@@ -134,7 +136,7 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
     await admin.connect();
     const topics = Object.values(topicNames(world.prefix).inputs);
     process.stderr.write(`drain: producing ~${fmt.int(options.events)} events to ${world.prefix}*\n`);
-    const loaded = await preload(world, options.events, options.seed);
+    const loaded = await preload(world, options.events, options.seed, options.zipf ?? 0);
     const total = loaded.total;
 
     process.stderr.write(`drain: raw kafkajs drain of ${fmt.int(total)} messages\n`);

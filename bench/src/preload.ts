@@ -22,6 +22,7 @@ export async function preload(
   world: BenchWorld,
   events: number,
   seed: number,
+  zipf = 0,
 ): Promise<{ total: number; byKind: Record<string, number>; ms: number }> {
   const started = Date.now();
   const names = topicNames(world.prefix).inputs;
@@ -34,7 +35,7 @@ export async function preload(
   let total = 0;
   try {
     const customers = Math.max(50, Math.round(events / MESSAGES_PER_CUSTOMER));
-    const gen = generateEvents({ customers, idSpace: Math.max(ID_SPACE, customers), seed, batchSize: 5000 });
+    const gen = generateEvents({ customers, idSpace: Math.max(ID_SPACE, customers), seed, batchSize: 5000, zipf });
     let inFlight: Promise<unknown> = Promise.resolve();
     for (const batch of gen) {
       const byTopic = new Map<InputKind, Message[]>();

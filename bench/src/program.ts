@@ -19,6 +19,12 @@ function rates(value: string): number[] {
   return list;
 }
 
+function zipfExponent(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 4)) throw new InvalidArgumentError('a number in 0..4');
+  return n;
+}
+
 function sizes(value: string): number[] {
   return rates(value);
 }
@@ -26,6 +32,7 @@ function sizes(value: string): number[] {
 interface BenchOpts {
   events: number;
   seed: number;
+  zipf: number;
   rounds: number;
   cpuProf?: boolean;
   rates: number[];
@@ -51,6 +58,7 @@ export function buildBenchProgram(): Command {
     .option('--events <n>', 'drain: messages pre-loaded into Kafka', positiveInt, 200_000)
     .option('--seed <n>', 'generator seed', positiveInt, 360)
     .option('--rounds <n>', 'decode: rounds per decoder, alternating', positiveInt, 7)
+    .option('--zipf <s>', 'drain: Zipf exponent of customer activity (0: none, 1: classic Zipf)', zipfExponent, 0)
     .option('--cpu-prof', 'drain: profile the updater phase and summarise the top self-time costs')
     .option('--max-bytes-per-partition <bytes>', 'drain: the updater consumer fetch size per partition', positiveInt)
     .option('--max-unit-messages <n>', "drain: the updater's unit of work size (its default when absent)", positiveInt)
@@ -71,6 +79,7 @@ export function buildBenchProgram(): Command {
           runDrain({
             events: opts.events,
             seed: opts.seed,
+            zipf: opts.zipf,
             cpuProfile: opts.cpuProf,
             maxBytesPerPartition: opts.maxBytesPerPartition,
             maxUnitMessages: opts.maxUnitMessages,

@@ -309,3 +309,38 @@ describe('NDJSON directory', () => {
     }
   });
 });
+
+describe('zipf skew', () => {
+  /** Share of the valid facts made by the busiest 1 % of customers. */
+  function topShare(messages: WireMessage[]): number {
+    const perKey = new Map<string, number>();
+    let facts = 0;
+    for (const m of messages) {
+      if (isInvalid(m) || m.key === null) continue;
+      if (m.kind === 'customer' || m.kind === 'product' || m.kind === 'campaign') continue;
+      facts++;
+      perKey.set(m.key, (perKey.get(m.key) ?? 0) + 1);
+    }
+    const counts = [...perKey.values()].sort((a, b) => b - a);
+    const top = counts.slice(0, Math.max(1, Math.round(counts.length / 100)));
+    return top.reduce((a, b) => a + b, 0) / facts;
+  }
+
+  it('leaves the bytes and the manifest unchanged at 0, and rejects exponents outside 0..4', () => {
+    const plain = collect({ customers: 200, days: 30, seed: 5 });
+    const zero = collect({ customers: 200, days: 30, seed: 5, zipf: 0 });
+    expect(digest(zero.messages)).toBe(digest(plain.messages));
+    expect(JSON.stringify(zero.gen.manifest)).toBe(JSON.stringify(plain.gen.manifest));
+    expect(() => generateEvents({ customers: 10, zipf: -1 })).toThrow(/zipf/);
+    expect(() => generateEvents({ customers: 10, zipf: 5 })).toThrow(/zipf/);
+  });
+
+  it('makes a few customers do most of the facts at 1, and records the exponent in the manifest', () => {
+    const skewed = collect({ customers: 1000, seed: 7, zipf: 1 });
+    const uniform = topShare(base.messages);
+    const share = topShare(skewed.messages);
+    expect(share).toBeGreaterThan(0.25);
+    expect(share).toBeGreaterThan(2 * uniform);
+    expect(skewed.gen.manifest.options.zipf).toBe(1);
+  });
+});

@@ -38,6 +38,12 @@ export interface GeneratorOptions {
   campaigns?: number;
   /** Messages per yielded batch. */
   batchSize?: number;
+  /**
+   * Zipf exponent of customer activity (0, the default: none). Above 0 the customer of rank r (in
+   * generation order) is weighted 1/r^zipf on top of the log-normal spread, so a few customers make
+   * most of the facts, as real web traffic does; 1 is the classic Zipf law.
+   */
+  zipf?: number;
 }
 
 export type ResolvedOptions = Required<GeneratorOptions>;
@@ -58,6 +64,7 @@ export function resolveOptions(o: GeneratorOptions): ResolvedOptions {
     products: o.products ?? Math.min(5000, Math.max(300, Math.round(o.customers / 2))),
     campaigns: o.campaigns ?? Math.max(8, Math.round(days / 7)),
     batchSize: o.batchSize ?? 2000, // small batches stay in the young generation: 10k halves the speed
+    zipf: o.zipf ?? 0,
   };
   const int = (name: keyof ResolvedOptions, min: number, max: number) => {
     const v = r[name] as number;
@@ -78,6 +85,7 @@ export function resolveOptions(o: GeneratorOptions): ResolvedOptions {
   rate('eventsPerCustomer', 1_000_000);
   rate('duplicateRate', 1);
   rate('invalidRate', 0.9);
+  rate('zipf', 4);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(r.end) || fromEpochDay(epochDay(r.end)) !== r.end) {
     throw new RangeError(`end must be a YYYY-MM-DD date, got ${r.end}`);
   }
@@ -125,13 +133,19 @@ type Item = number | Scheduled;
  * day, all topics interleaved by time). `manifest` is complete once iteration has finished; each
  * iteration starts afresh and gives the same bytes.
  */
+/** The options a manifest records; `zipf` only when set, so unskewed manifests read as before. */
+function manifestOptions(o: ResolvedOptions): Record<string, number | string> {
+  const { zipf, ...rest } = o;
+  return zipf > 0 ? { ...rest, zipf } : rest;
+}
+
 export class EventGenerator implements Iterable<WireMessage[]> {
   readonly options: ResolvedOptions;
   manifest: Manifest;
 
   constructor(options: GeneratorOptions) {
     this.options = resolveOptions(options);
-    this.manifest = emptyManifest({ ...this.options });
+    this.manifest = emptyManifest(manifestOptions(this.options));
   }
 
   /** About how many messages one iteration produces (for progress bars). */
@@ -143,7 +157,7 @@ export class EventGenerator implements Iterable<WireMessage[]> {
   }
 
   *[Symbol.iterator](): Generator<WireMessage[], void, undefined> {
-    this.manifest = emptyManifest({ ...this.options });
+    this.manifest = emptyManifest(manifestOptions(this.options));
     yield* new Run(this.options, this.manifest).batches();
   }
 }
@@ -200,7 +214,8 @@ class Run {
       this.ids[i] = 1 + Math.floor(i * stride) + (jitter > 1 ? this.rng.int(0, jitter - 1) : 0);
       this.regDay[i] = this.registrationDay(i);
       // Activity is log-normal: most customers buy a little, a few buy a lot (LTV over 10,000).
-      cum += Math.exp(1.15 * this.rng.normal());
+      const spread = Math.exp(1.15 * this.rng.normal());
+      cum += o.zipf > 0 ? spread / (i + 1) ** o.zipf : spread;
       this.cumWeight[i] = cum;
       this.spend[i] = Math.exp(0.45 * this.rng.normal());
     }
