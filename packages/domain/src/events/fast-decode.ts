@@ -18,6 +18,7 @@ import type {
   CampaignResponse,
   CustomerRecord,
   DecodedEvent,
+  ErasureRequest,
   InputKind,
   Payload,
   ProductRecord,
@@ -194,6 +195,17 @@ function webSession(d: Json): WebSession | undefined {
   };
 }
 
+function erasureRequest(d: Json): ErasureRequest | undefined {
+  const { customer_id, reason, requested_by } = d;
+  if (!isId(customer_id) || !isNullableText(reason, 256) || !isNullableText(requested_by, 128)) return undefined;
+  return {
+    kind: 'erasure_request',
+    customerId: customer_id,
+    reason: (reason as string | null | undefined) ?? null,
+    requestedBy: (requested_by as string | null | undefined) ?? null,
+  };
+}
+
 function payloadOf(kind: InputKind, d: Json): Payload | undefined {
   switch (kind) {
     case 'customer':
@@ -210,6 +222,8 @@ function payloadOf(kind: InputKind, d: Json): Payload | undefined {
       return campaignResponse(d);
     case 'web_session':
       return webSession(d);
+    case 'erasure_request':
+      return erasureRequest(d);
   }
 }
 
