@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-export const SCOPES = ['profiles:read', 'profiles:read-pii'] as const;
+export const SCOPES = ['profiles:read', 'profiles:read-pii', 'profiles:erase'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 const entrySchema = z.object({

@@ -1,4 +1,5 @@
 export { type ApiKeyEntry, ApiKeysFileError, createApiKey, readApiKeysFile, SCOPES, type Scope } from './api-keys';
+export { type ErasureRequest, type ErasureRequests, openErasureRequests } from './erasure-requests';
 export { buildJourney, journeyMermaid } from './journey';
 export { buildOpenApi, openApiMarkdown } from './openapi';
 export { PipelineScraper, type PipelineSnapshot, parseExposition } from './pipeline-metrics';

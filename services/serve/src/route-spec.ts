@@ -12,7 +12,7 @@ export interface ResponseSpec {
 
 /** One API route: what it validates, what it answers, and the handler; /openapi.json is built from these. */
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** The OpenAPI path, e.g. /v1/profiles/{customer_id}. */
   path: string;
   summary: string;

@@ -11,6 +11,7 @@ import {
 } from '@cdp360/postgres';
 import type pg from 'pg';
 import { decodeCursor, encodeCursor } from './cursor';
+import type { ErasureRequests } from './erasure-requests';
 import { buildJourney, journeyMermaid } from './journey';
 import type { PipelineScraper } from './pipeline-metrics';
 import { problem } from './problem';
@@ -22,6 +23,8 @@ import {
   customerIdParams,
   EVENTS_DEFAULT_LIMIT,
   emailQuery,
+  eraseQuery,
+  eraseResponse,
   eventsQuery,
   eventsResponse,
   journeyQuery,
@@ -50,6 +53,8 @@ export interface RoutesContext {
   pipeline: PipelineScraper;
   /** Seconds a /v1/stats answer is reused (it scans customer_360). */
   statsTtlMs: number;
+  /** Where DELETE /v1/profiles/{id} sends its erasure request; without it the route answers 503. */
+  erasure?: ErasureRequests;
 }
 
 /** The /v1 routes. `pii(req)` tells whether the caller's key may see personal columns. */
@@ -76,6 +81,26 @@ export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean
         reply.header('etag', etag).header('cache-control', 'private, no-cache');
         if (etagMatches(req.headers['if-none-match'], etag)) return reply.code(304).send();
         return reply.type('application/json').send(body);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/v1/profiles/{customer_id}',
+      summary:
+        'Erase and suppress a customer: sends an erasure request, which the updater applies like cdp erase (facts, record, Redis state and row deleted; later events suppressed)',
+      scope: 'profiles:erase',
+      params: customerIdParams,
+      query: eraseQuery,
+      responses: {
+        202: { description: 'the request is on the erasure-requests topic', schema: eraseResponse },
+        503: { description: 'this server has no broker to send erasure requests to' },
+      },
+      handler: async ({ params, query }, req, reply) => {
+        const id = Number(params.customer_id);
+        if (!ctx.erasure) throw problem(503, 'erasure-unavailable', 'this server sends no erasure requests');
+        const requestedBy = (req as { apiKey?: { name: string } }).apiKey?.name;
+        const [requestId] = await ctx.erasure.send({ customerIds: [id], reason: query.reason, requestedBy });
+        return reply.code(202).send({ customer_id: id, request_id: requestId, status: 'accepted' });
       },
     }),
     defineRoute({

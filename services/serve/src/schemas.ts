@@ -171,3 +171,12 @@ export const pipelineResponse = z.object({
   events_per_minute: z.array(z.object({ at: z.iso.datetime(), value: z.number() })),
   freshness: z.array(z.object({ le: z.string(), count: z.number() })),
 });
+
+/** DELETE /v1/profiles/{customer_id}: why (kept in the audit table; no personal data). */
+export const eraseQuery = z.object({ reason: z.string().min(1).max(256).optional() }).strict();
+
+export const eraseResponse = z.object({
+  customer_id: z.number().int(),
+  request_id: z.string().meta({ description: 'the CloudEvents id of the erasure request' }),
+  status: z.literal('accepted'),
+});

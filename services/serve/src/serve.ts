@@ -3,6 +3,7 @@ import type { Config, Logger } from '@cdp360/config';
 import { createRegistry, type MetricsServer, startMetricsServer } from '@cdp360/metrics';
 import { createPool, refreshProductPopularity } from '@cdp360/postgres';
 import { readApiKeysFile } from './api-keys';
+import { openErasureRequests } from './erasure-requests';
 import { buildServer } from './server';
 
 export interface RunningServe {
@@ -55,9 +56,11 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     await db.end();
     throw new Error(`postgres at DATABASE_URL cannot be read (${(err as Error).message}); run cdp migrate first?`);
   }
+  const erasure = openErasureRequests(config, logger, { clientId: 'cdp-serve' });
   const app = await buildServer({
     db,
     keys,
+    erasure,
     logger,
     rateLimitPerSecond: config.rateLimitPerSecond,
     registry,
@@ -89,6 +92,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
     }
   } catch (err) {
     await app.close();
+    await erasure.close();
     await db.end();
     throw err;
   }
@@ -102,6 +106,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServe> {
       for (const t of timers) clearInterval(t);
       await metrics?.close();
       await app.close();
+      await erasure.close();
       await db.end();
     },
   };

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { type ApiKeyEntry, findApiKey, type Scope } from './api-keys';
 import { registerDashboard } from './dashboard/dashboard';
+import type { ErasureRequests } from './erasure-requests';
 import { httpMetrics } from './http-metrics';
 import { buildOpenApi } from './openapi';
 import { PipelineScraper } from './pipeline-metrics';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   /** /metrics URLs of updaters whose events per minute and freshness the dashboard charts. */
   pipelineMetricsUrls?: readonly string[];
   statsTtlMs?: number;
+  /** Where DELETE /v1/profiles/{id} sends erasure requests (absent: it answers 503). */
+  erasure?: ErasureRequests;
 }
 
 function bearer(req: FastifyRequest): string | undefined {
@@ -113,7 +116,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const pipeline = new PipelineScraper(options.pipelineMetricsUrls ?? []);
   pipeline.start();
   app.addHook('onClose', async () => pipeline.stop());
-  const routes = profileRoutes({ db: options.db, pipeline, statsTtlMs: options.statsTtlMs ?? 5000 }, pii);
+  const routes = profileRoutes(
+    { db: options.db, pipeline, statsTtlMs: options.statsTtlMs ?? 5000, erasure: options.erasure },
+    pii,
+  );
   const openapi = buildOpenApi(routes, API_VERSION);
 
   for (const r of routes) {

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@cdp360/config';
-import { erasureRequestMessage, INT4_MAX, topicNames } from '@cdp360/domain';
-import { Partitioners, sendTombstones } from '@cdp360/kafka';
-import { createPubSub, orderedTopic, publishKeyed } from '@cdp360/pubsub';
+import { INT4_MAX } from '@cdp360/domain';
+import { openErasureRequests } from '@cdp360/serve';
 import { type Command, InvalidArgumentError } from 'commander';
 import { transportName } from './arguments';
 import { cliKafka } from './topics';
@@ -58,47 +56,27 @@ export function registerEraseCommand(program: Command): void {
     .option('--prefix <prefix>', 'topic name prefix (default: CDP_TOPIC_PREFIX)')
     .action(async (ids: number[], opts: EraseOptions) => {
       const config = loadConfig();
-      const names = topicNames(opts.prefix ?? config.topicPrefix);
-      const topic = names.inputs.erasure_request;
-      const base = opts.requestId ?? randomUUID();
-      const now = new Date();
-      const messages = [...new Set(ids)].map((id) =>
-        erasureRequestMessage({
-          customerId: id,
-          requestId: `${base}:${id}`,
+      const transport = opts.transport ?? config.transport;
+      if (opts.tombstone && transport === 'pubsub')
+        throw new InvalidArgumentError('--tombstone needs Kafka (Pub/Sub topics are not compacted)');
+      const { logger } = cliKafka(config, 'cdp-erase');
+      const requests = openErasureRequests(config, logger, {
+        transport: transport as 'kafka' | 'pubsub',
+        prefix: opts.prefix,
+        clientId: 'cdp-erase',
+      });
+      const unique = [...new Set(ids)];
+      try {
+        await requests.send({
+          customerIds: unique,
           reason: opts.reason,
           requestedBy: opts.requestedBy,
-          time: now,
-        }),
-      );
-      if ((opts.transport ?? config.transport) === 'pubsub') {
-        if (opts.tombstone)
-          throw new InvalidArgumentError('--tombstone needs Kafka (Pub/Sub topics are not compacted)');
-        const pubsub = createPubSub({ projectId: config.pubsub.projectId, emulatorHost: config.pubsub.emulatorHost });
-        try {
-          await publishKeyed(
-            orderedTopic(pubsub, topic),
-            messages.map((m) => ({ orderingKey: m.key, data: m.value })),
-          );
-        } finally {
-          await pubsub.close();
-        }
-      } else {
-        const { kafka } = cliKafka(config, 'cdp-erase');
-        const producer = kafka.producer({
-          allowAutoTopicCreation: false,
-          idempotent: true,
-          maxInFlightRequests: 1,
-          createPartitioner: Partitioners.DefaultPartitioner,
+          requestId: opts.requestId,
+          tombstone: opts.tombstone,
         });
-        await producer.connect();
-        try {
-          await producer.send({ topic, acks: -1, messages });
-          if (opts.tombstone) await sendTombstones(producer, names.inputs.customer, [...new Set(ids)]);
-        } finally {
-          await producer.disconnect();
-        }
+      } finally {
+        await requests.close();
       }
-      for (const m of messages) process.stdout.write(`requested  ${m.key}\n`);
+      for (const id of unique) process.stdout.write(`requested  ${id}\n`);
     });
 }
