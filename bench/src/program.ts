@@ -6,7 +6,7 @@ import { runFreshness } from './freshness';
 import { runRebuild } from './rebuild';
 import { publish, type ScenarioResult } from './report';
 import { runScore } from './score';
-import { runServeBench } from './serve';
+import { ENDPOINT_KEYS, type EndpointKey, runServeBench } from './serve';
 
 const SCENARIOS = ['decode', 'drain', 'freshness', 'score', 'rebuild', 'serve'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -23,6 +23,15 @@ function zipfExponent(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !(n >= 0 && n <= 4)) throw new InvalidArgumentError('a number in 0..4');
   return n;
+}
+
+function serveEndpoints(value: string): EndpointKey[] {
+  const list = value.split(',').map((v) => v.trim());
+  const bad = list.filter((v) => !(ENDPOINT_KEYS as readonly string[]).includes(v));
+  if (list.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(`expected a comma-separated list of ${ENDPOINT_KEYS.join(', ')}`);
+  }
+  return list as EndpointKey[];
 }
 
 function sizes(value: string): number[] {
@@ -42,6 +51,7 @@ interface BenchOpts {
   write: boolean;
   serveCustomers: number;
   serveSeconds: number;
+  serveEndpoints: EndpointKey[];
   maxBytesPerPartition?: number;
   maxUnitMessages?: number;
 }
@@ -59,7 +69,10 @@ export function buildBenchProgram(): Command {
     .option('--seed <n>', 'generator seed', positiveInt, 360)
     .option('--rounds <n>', 'decode: rounds per decoder, alternating', positiveInt, 7)
     .option('--zipf <s>', 'drain: Zipf exponent of customer activity (0: none, 1: classic Zipf)', zipfExponent, 0)
-    .option('--cpu-prof', 'drain: profile the updater phase and summarise the top self-time costs')
+    .option(
+      '--cpu-prof',
+      'drain: profile the updater phase; serve: profile cdp serve; summarise the top self-time costs',
+    )
     .option('--max-bytes-per-partition <bytes>', 'drain: the updater consumer fetch size per partition', positiveInt)
     .option('--max-unit-messages <n>', "drain: the updater's unit of work size (its default when absent)", positiveInt)
     .option('--rates <list>', 'freshness: produce rates in events/s', rates, [1000, 5000, 10_000])
@@ -68,6 +81,9 @@ export function buildBenchProgram(): Command {
     .option('--facts <n>', 'rebuild: facts in Postgres to rebuild Redis from', positiveInt, 1_000_000)
     .option('--serve-customers <n>', 'serve: customer_360 rows (at most 1,000,000)', positiveInt, 1_000_000)
     .option('--serve-seconds <n>', 'serve: seconds per measured rate', positiveInt, 10)
+    .option('--serve-endpoints <list>', `serve: which of ${ENDPOINT_KEYS.join(',')}`, serveEndpoints, [
+      ...ENDPOINT_KEYS,
+    ])
     .option('--no-write', 'do not write bench/results/<date>-<scenario>.json')
     .action(async (scenario: string, opts: BenchOpts) => {
       if (scenario !== 'all' && !SCENARIOS.includes(scenario as Scenario)) {
@@ -87,7 +103,13 @@ export function buildBenchProgram(): Command {
         freshness: () => runFreshness({ rates: opts.rates, durationSeconds: opts.duration, seed: opts.seed }),
         score: () => runScore({ customers: opts.customers }),
         rebuild: () => runRebuild({ facts: opts.facts }),
-        serve: () => runServeBench({ customers: opts.serveCustomers, durationSeconds: opts.serveSeconds }),
+        serve: () =>
+          runServeBench({
+            customers: opts.serveCustomers,
+            durationSeconds: opts.serveSeconds,
+            endpoints: opts.serveEndpoints,
+            cpuProfile: opts.cpuProf,
+          }),
       };
       const chosen = scenario === 'all' ? SCENARIOS : [scenario as Scenario];
       for (const s of chosen) publish(await run[s](), { write: opts.write });

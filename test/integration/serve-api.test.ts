@@ -160,6 +160,41 @@ describe('GET /v1/profiles/{id}', () => {
     expect(res.headers.etag).not.toBe(full.headers.etag);
   });
 
+  it('sends doubles and money exactly as the row read through pg gives them (the JSON is built by Postgres)', async () => {
+    const original = (await db.pool.query('SELECT * FROM customer_360 WHERE customer_id = 3')).rows[0];
+    const awkward = [
+      [1 / 3, 2 / 3, 0.1 + 0.2, '0.01'],
+      [1e-7, 123456789.123456, 5e-324, '999999999999.99'],
+      [1.7976931348623157e308, 4.35, 100, '0.00'],
+    ] as const;
+    try {
+      for (const [sat, pages, time, ltv] of awkward) {
+        await db.pool.query(
+          `UPDATE customer_360 SET avg_satisfaction_score = $1, avg_pages_per_session = $2,
+             avg_time_per_session = $3, total_lifetime_value = $4 WHERE customer_id = 3`,
+          [sat, pages, time, ltv],
+        );
+        const stored = (await db.pool.query('SELECT * FROM customer_360 WHERE customer_id = 3')).rows[0];
+        const one = await call(app, { url: '/v1/profiles/3', headers: auth(pii.key) });
+        expect(one.json()).toEqual(stored);
+        expect(one.json().avg_pages_per_session).toBe(pages);
+        const batch = await call(app, {
+          method: 'POST',
+          url: '/v1/profiles:batchGet',
+          headers: auth(pii.key),
+          payload: { ids: [3] },
+        });
+        expect(batch.json().profiles).toEqual([stored]);
+      }
+    } finally {
+      const cols = ['avg_satisfaction_score', 'avg_pages_per_session', 'avg_time_per_session', 'total_lifetime_value'];
+      await db.pool.query(
+        `UPDATE customer_360 SET ${cols.map((c, i) => `${c} = $${i + 1}`).join(', ')} WHERE customer_id = 3`,
+        cols.map((c) => original[c]),
+      );
+    }
+  });
+
   it('changes the ETag when a scoring-like update changes the row without a new version', async () => {
     const before = await call(app, { url: '/v1/profiles/2', headers: auth(plain.key) });
     await db.pool.query('UPDATE customer_360 SET customer_lifetime_value_score = 5 WHERE customer_id = 2');

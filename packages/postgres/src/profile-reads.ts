@@ -250,3 +250,61 @@ export async function readProfileStats(db: Pool): Promise<ProfileStats> {
     engagement_by_recency: rec.rows,
   };
 }
+
+/** A profile as JSON text, built by Postgres, and the version of the state it was derived from. */
+export interface ProfileJson {
+  customerId: number;
+  json: string;
+  version: string | null;
+}
+
+/** numeric columns: sent as decimal strings ("1234.50"), as the rows read through pg are. */
+const MONEY_COLUMNS: ReadonlySet<string> = new Set(['total_lifetime_value', 'average_order_value']);
+
+/**
+ * Reads of customer_360 rows as JSON objects of the given columns, in table order, built by Postgres
+ * (json_build_object) rather than parsed into objects by pg and serialised again: the server's text
+ * goes straight into the HTTP body. The JSON is what JSON.stringify of the row read through this
+ * package's pool gives: integers and doubles as numbers (both print doubles shortest-exact), money as
+ * decimal strings, dates as YYYY-MM-DD, nulls kept, columns left out absent.
+ */
+export class ProfileJsonReader {
+  private readonly select: string;
+
+  /** `name` tells this reader's prepared statements apart from another column set's. */
+  constructor(
+    columns: readonly (keyof Customer360Row)[],
+    private readonly name: string,
+  ) {
+    const pairs = columns.map((c) => `'${c}', c.${c}${MONEY_COLUMNS.has(c) ? '::text' : ''}`);
+    this.select = `SELECT c.customer_id, json_build_object(${pairs.join(', ')})::text AS json, v.version::text AS version
+  FROM customer_360 c LEFT JOIN customer_360_version v USING (customer_id)`;
+  }
+
+  async byId(db: Queryable, customerId: number): Promise<ProfileJson | null> {
+    const res = await this.query(db, 'by-id', `${this.select} WHERE c.customer_id = $1`, [customerId]);
+    return res[0] ?? null;
+  }
+
+  /** Ordered by customer id. */
+  async byIds(db: Queryable, customerIds: readonly number[]): Promise<ProfileJson[]> {
+    if (customerIds.length === 0) return [];
+    const sql = `${this.select} WHERE c.customer_id = ANY($1::int4[]) ORDER BY c.customer_id`;
+    return this.query(db, 'batch', sql, [customerIds]);
+  }
+
+  /** Email equal ignoring case (customer_360_email_lower_idx), ordered by customer id. */
+  async byEmail(db: Queryable, email: string, limit = 100): Promise<ProfileJson[]> {
+    const sql = `${this.select} WHERE lower(c.email) = lower($1) ORDER BY c.customer_id LIMIT $2`;
+    return this.query(db, 'by-email', sql, [email, limit]);
+  }
+
+  private async query(db: Queryable, what: string, text: string, values: unknown[]): Promise<ProfileJson[]> {
+    const res = await db.query<{ customer_id: number; json: string; version: string | null }>({
+      name: `cdp-serve-profile-json-${this.name}-${what}`,
+      text,
+      values,
+    });
+    return res.rows.map((r) => ({ customerId: r.customer_id, json: r.json, version: r.version }));
+  }
+}

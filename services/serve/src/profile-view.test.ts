@@ -1,25 +1,15 @@
-import type { Customer360Row } from '@cdp360/domain';
-import { etagMatches, profileEtag, profileView } from './profile-view';
-
-const row = {
-  customer_id: 7,
-  first_name: 'Ada',
-  last_name: 'Lovelace',
-  email: 'ada@example.com',
-  phone_number: '+44',
-  date_of_birth: '1990-01-01',
-  total_lifetime_value: '10.50',
-  last_purchase_date: null,
-} as unknown as Customer360Row;
+import { CUSTOMER_360_COLUMNS } from '@cdp360/domain';
+import { etagMatches, profileColumns, profileEtag } from './profile-view';
 
 describe('profile view', () => {
-  it('leaves out names, email, phone and birth date without the PII scope, keeps nulls', () => {
-    expect(profileView(row, false)).toEqual({
-      customer_id: 7,
-      total_lifetime_value: '10.50',
-      last_purchase_date: null,
-    });
-    expect(profileView(row, true)).toEqual(row);
+  it('leaves out names, email, phone and birth date without the PII scope, keeps the table order', () => {
+    expect(profileColumns(true)).toEqual([...CUSTOMER_360_COLUMNS]);
+    const without = profileColumns(false);
+    expect(without).toHaveLength(24);
+    for (const c of ['first_name', 'last_name', 'email', 'phone_number', 'date_of_birth']) {
+      expect(without).not.toContain(c);
+    }
+    expect(without).toEqual(CUSTOMER_360_COLUMNS.filter((c) => without.includes(c)));
   });
 
   it('gives an ETag that changes with the version and the body, and matches lists and weak forms', () => {

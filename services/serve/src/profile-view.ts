@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Customer360Row } from '@cdp360/domain';
+import { CUSTOMER_360_COLUMNS } from '@cdp360/domain';
 
 /** Columns that identify a person; left out of every response unless the key has profiles:read-pii. */
 export const PII_COLUMNS = ['first_name', 'last_name', 'email', 'phone_number', 'date_of_birth'] as const;
 
-/** The row as the API shows it: money and dates already come from Postgres as text, nulls stay. */
-export function profileView(row: Customer360Row, pii: boolean): Record<string, unknown> {
-  if (pii) return { ...row };
-  const out: Record<string, unknown> = { ...row };
-  for (const c of PII_COLUMNS) delete out[c];
-  return out;
+/** The columns a profile shows, in table order: all 29 with profiles:read-pii, else all but PII_COLUMNS. */
+export function profileColumns(pii: boolean): (typeof CUSTOMER_360_COLUMNS)[number][] {
+  return CUSTOMER_360_COLUMNS.filter((c) => pii || !(PII_COLUMNS as readonly string[]).includes(c));
 }
 
 /**
