@@ -3,50 +3,6 @@ import type { ClientBase, Pool } from 'pg';
 
 type Queryable = Pool | ClientBase;
 
-/** A customer_360 row and the version of the state it was derived from (null when none is recorded). */
-export interface StoredProfile {
-  row: Customer360Row;
-  version: string | null;
-}
-
-const SELECT_PROFILE = `SELECT c.*, v.version::text AS "__version"
-  FROM customer_360 c LEFT JOIN customer_360_version v USING (customer_id)`;
-
-function split(r: Customer360Row & { __version: string | null }): StoredProfile {
-  const { __version, ...row } = r;
-  return { row: row as Customer360Row, version: __version };
-}
-
-export async function readProfile(db: Queryable, customerId: number): Promise<StoredProfile | null> {
-  const res = await db.query<Customer360Row & { __version: string | null }>({
-    name: 'cdp-serve-profile-by-id',
-    text: `${SELECT_PROFILE} WHERE c.customer_id = $1`,
-    values: [customerId],
-  });
-  const r = res.rows[0];
-  return r ? split(r) : null;
-}
-
-/** Profiles whose email equals `email` ignoring case (uses customer_360_email_lower_idx). */
-export async function readProfilesByEmail(db: Queryable, email: string, limit = 100): Promise<StoredProfile[]> {
-  const res = await db.query<Customer360Row & { __version: string | null }>({
-    name: 'cdp-serve-profile-by-email',
-    text: `${SELECT_PROFILE} WHERE lower(c.email) = lower($1) ORDER BY c.customer_id LIMIT $2`,
-    values: [email, limit],
-  });
-  return res.rows.map(split);
-}
-
-export async function readProfiles(db: Queryable, customerIds: readonly number[]): Promise<StoredProfile[]> {
-  if (customerIds.length === 0) return [];
-  const res = await db.query<Customer360Row & { __version: string | null }>({
-    name: 'cdp-serve-profile-batch',
-    text: `${SELECT_PROFILE} WHERE c.customer_id = ANY($1::int4[]) ORDER BY c.customer_id`,
-    values: [customerIds],
-  });
-  return res.rows.map(split);
-}
-
 export async function profileExists(db: Queryable, customerId: number): Promise<boolean> {
   const res = await db.query({
     name: 'cdp-serve-profile-exists',
