@@ -9,6 +9,7 @@ export * from './profile-facts';
 export * from './profile-reads';
 export * from './reconcile';
 export * from './scoring';
+export * from './sql-errors';
 export * from './transaction';
 export * from './trigger-outbox';
 export * from './updater-state';

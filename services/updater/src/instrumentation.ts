@@ -40,6 +40,8 @@ export interface UpdaterEventMap {
   lag: [LagEvent];
   rebuild: [{ durationMs: number; reason: 'redis-lost' | 'requested' }];
   triggersPublished: [{ count: number }];
+  /** A write the database refused was split in two to find the rows it refuses (see writeIsolating). */
+  split: [{ table: string; items: number }];
   state: [UpdaterState];
 }
 

@@ -72,6 +72,13 @@ export function instrumentUpdater(registry: Registry, events: UpdaterEvents): ()
       if (Number.isFinite(at)) freshness.observe(Math.max(0, (u.committedAt - at) / 1000));
     }
   });
+  const splits = new Counter({
+    name: 'cdp_updater_refused_write_splits_total',
+    help: 'Writes the database refused that were split in two to isolate the refused rows (poison messages), by table',
+    labelNames: ['table'],
+    registers,
+  });
+  events.on('split', (s) => splits.inc({ table: s.table }));
   events.on('lag', (l) => lag.set({ topic: l.topic, partition: String(l.partition) }, l.lag));
   events.on('rebuild', (r) => rebuilds.inc({ reason: r.reason }));
   events.on('triggersPublished', (t) => triggersPublished.inc(t.count));

@@ -12,6 +12,7 @@ import {
 import {
   customersWhoBought,
   deleteCustomerData,
+  describeSqlRejection,
   erasedAnything,
   type FactOutcome,
   lockCustomer360Rows,
@@ -26,6 +27,7 @@ import {
   recordSessions,
   type SourcedFact,
   type SourcedRecord,
+  sqlRejection,
   suppressCustomers,
   suppressedAmong,
   upsertCampaigns,
@@ -41,9 +43,10 @@ import type { Pool } from 'pg';
 import { CatalogCache } from './catalog-cache';
 import { clvCutPointsOf } from './clv-cut-points';
 import { UpdaterEvents } from './instrumentation';
+import { Refused, writeIsolating } from './isolate-rejects';
 import { type RebuildProgress, type RebuildResult, rebuildAggregates } from './rebuild';
 import { type Accepted, decodeUnit, sortUnit } from './sort-unit';
-import { type DeadLetterSink, type SourceMessage, sourceId, sourcePosition } from './source';
+import { type DeadLetterSink, type Rejected, type SourceMessage, sourceId, sourcePosition } from './source';
 import type { Counters } from './stats';
 
 export interface PipelineDeps {
@@ -92,6 +95,10 @@ export interface UnitResult {
 
 /** Rows are upserted in chunks so one huge catalog change can't build a giant statement. */
 const ROW_CHUNK = 5000;
+
+/** A write the database refuses is tried this many times in all before it is split (see writeIsolating). */
+const REFUSED_ATTEMPTS = 2;
+const REFUSED_RETRY_MS = 100;
 
 /**
  * The transport-neutral heart of the updater. One unit of work (a batch of messages from any number
@@ -170,22 +177,46 @@ export class ProfilePipeline {
 
     // Every table is written at once (one statement each); the catalog is refreshed after this unit's
     // product records are in, so changes from this unit and from other instances are both seen.
-    const [outcomes, changedNow] = await Promise.all([
+    // Rows the database refuses (a constraint, a trigger) are isolated by writing fewer at a time;
+    // the messages that carry them are dead-lettered, never applied to Redis, and the rest go on.
+    const db = this.deps.db;
+    const [outcomes, [productsDone, changedNow], campaignsDone, customersDone] = await Promise.all([
       this.recordFacts(facts),
-      upsertProducts(this.deps.db, products.map(sourcedRecord)).then(() => this.catalog.refresh()),
-      upsertCampaigns(this.deps.db, campaigns.map(sourcedRecord)),
-      upsertCustomers(this.deps.db, customers.map(sourcedRecord)),
+      this.upsertIsolating('product_catalog', products, (xs) => upsertProducts(db, xs)).then(
+        async (done) => [done, await this.catalog.refresh()] as const,
+      ),
+      this.upsertIsolating('marketing_campaigns', campaigns, (xs) => upsertCampaigns(db, xs)),
+      this.upsertIsolating('customer_info', customers, (xs) => upsertCustomers(db, xs)),
     ]);
-    for (const r of [...products, ...campaigns, ...customers]) counters.add(r.message.topic, 'applied');
+    const refused: Rejected[] = [];
+    const keep = <T>(list: readonly Accepted<T>[], done: readonly (null | Refused)[]): Accepted<T>[] =>
+      list.filter((a, i) => {
+        const r = done[i];
+        if (!(r instanceof Refused)) return true;
+        refused.push(this.refusal(a, r));
+        return false;
+      });
+    const recorded = [
+      ...keep(products, productsDone),
+      ...keep(campaigns, campaignsDone),
+      ...keep(customers, customersDone),
+    ];
+    for (const r of recorded) counters.add(r.message.topic, 'applied');
 
     const ops: ApplyOp[] = [];
     const touched = new Set<number>();
-    for (const c of customers) {
+    customers.forEach((c, i) => {
+      if (customersDone[i] instanceof Refused) return;
       ops.push({ data: c.data, pos: sourcePosition(c.message), time: c.time });
       touched.add(c.data.customerId);
-    }
+    });
     facts.forEach((f, i) => {
-      if (outcomes[i] === 'duplicate') {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof Refused) {
+        refused.push(this.refusal(f, outcome));
+        return;
+      }
+      if (outcome === 'duplicate') {
         counters.add(f.message.topic, 'duplicate');
         return;
       }
@@ -200,6 +231,9 @@ export class ProfilePipeline {
     if (changedProducts.length > 0) {
       for (const id of await customersWhoBought(this.deps.db, changedProducts)) touched.add(id);
     }
+
+    const refusedSent = this.sendRefused(refused, counters, deadLetterCodes);
+    refusedSent.catch(() => {}); // awaited below
 
     const ids = [...touched].sort((a, b) => a - b);
     const { states, recovered } = await this.applyToRedis(ops, ids);
@@ -218,7 +252,7 @@ export class ProfilePipeline {
     // landed after that erasure deleted the data, so delete again (the erasure committed the
     // suppression before deleting, so one of the two always sees the other's writes).
     if (ids.length > 0) await this.purgeSuppressed(ids);
-    await deadLettered;
+    await Promise.all([deadLettered, refusedSent]);
     // Rows (and the triggers they raised) are committed: now the triggers may go out.
     if (triggers > 0 || erased > 0) await this.publishTriggers();
     const eventTimes: string[] = [];
@@ -352,7 +386,62 @@ export class ProfilePipeline {
     return count;
   }
 
-  private async recordFacts(facts: readonly Accepted<Fact>[]): Promise<FactOutcome[]> {
+  /**
+   * Upserts reference records, isolating the ones the database refuses: one entry per record, null
+   * when written (or older than the stored one), Refused when the database would not take it.
+   */
+  private upsertIsolating<T>(
+    table: string,
+    records: readonly Accepted<T>[],
+    upsert: (records: readonly SourcedRecord<T>[]) => Promise<unknown>,
+  ): Promise<(null | Refused)[]> {
+    return writeIsolating(
+      records,
+      async (xs) => {
+        await upsert(xs.map(sourcedRecord));
+        return xs.map(() => null);
+      },
+      this.isolateOptions(table),
+    );
+  }
+
+  private isolateOptions(table: string) {
+    return {
+      attempts: REFUSED_ATTEMPTS,
+      retryDelayMs: REFUSED_RETRY_MS,
+      onSplit: (items: number) => this.events.emit('split', { table, items }),
+    };
+  }
+
+  /** The dead letter of a message whose data the database refused, with a reason free of personal data. */
+  private refusal(a: Accepted<unknown>, r: Refused): Rejected {
+    // Only customer records carry personal data; business ids and amounts may stay in the reason.
+    const personal = (a.data as { kind?: string }).kind === 'customer' ? textsOf(a.data) : [];
+    const rejection = sqlRejection(r.error, personal);
+    return {
+      message: a.message,
+      code: 'database_rejected',
+      reason: rejection ? describeSqlRejection(rejection) : 'the database rejected it',
+    };
+  }
+
+  /** Dead-letters the refused messages (counted, logged without their data); resolves once durable. */
+  private sendRefused(refused: readonly Rejected[], counters: Counters, codes: Map<string, number>): Promise<void> {
+    if (refused.length === 0) return Promise.resolve();
+    for (const r of refused) counters.add(r.message.topic, 'deadLettered');
+    codes.set('database_rejected', (codes.get('database_rejected') ?? 0) + refused.length);
+    this.log.warn(
+      {
+        refused: refused.length,
+        messages: refused.slice(0, 10).map((r) => `${r.message.stream}/${r.message.seq}`),
+        reason: refused[0]!.reason,
+      },
+      'the database refused some messages of this unit; they go to the dead-letter topic, the rest is applied',
+    );
+    return this.deps.deadLetters.send(refused);
+  }
+
+  private async recordFacts(facts: readonly Accepted<Fact>[]): Promise<(FactOutcome | Refused)[]> {
     const groups: Record<Fact['kind'], { index: number[]; items: SourcedFact<Fact>[] }> = {
       purchase: { index: [], items: [] },
       service_interaction: { index: [], items: [] },
@@ -366,18 +455,28 @@ export class ProfilePipeline {
     });
     const db = this.deps.db;
     const results = await Promise.all([
-      recordPurchases(db, groups.purchase.items as SourcedFact<Extract<Fact, { kind: 'purchase' }>>[]),
-      recordInteractions(
-        db,
+      writeIsolating(
+        groups.purchase.items as SourcedFact<Extract<Fact, { kind: 'purchase' }>>[],
+        (xs) => recordPurchases(db, xs),
+        this.isolateOptions('purchase_transactions'),
+      ),
+      writeIsolating(
         groups.service_interaction.items as SourcedFact<Extract<Fact, { kind: 'service_interaction' }>>[],
+        (xs) => recordInteractions(db, xs),
+        this.isolateOptions('customer_service'),
       ),
-      recordResponses(
-        db,
+      writeIsolating(
         groups.campaign_response.items as SourcedFact<Extract<Fact, { kind: 'campaign_response' }>>[],
+        (xs) => recordResponses(db, xs),
+        this.isolateOptions('campaign_responses'),
       ),
-      recordSessions(db, groups.web_session.items as SourcedFact<Extract<Fact, { kind: 'web_session' }>>[]),
+      writeIsolating(
+        groups.web_session.items as SourcedFact<Extract<Fact, { kind: 'web_session' }>>[],
+        (xs) => recordSessions(db, xs),
+        this.isolateOptions('website_behavior'),
+      ),
     ]);
-    const outcomes: FactOutcome[] = new Array(facts.length);
+    const outcomes: (FactOutcome | Refused)[] = new Array(facts.length);
     const order = [groups.purchase, groups.service_interaction, groups.campaign_response, groups.web_session];
     order.forEach((g, k) => {
       g.index.forEach((factIndex, j) => {
@@ -406,6 +505,14 @@ export class ProfilePipeline {
       if (attempt >= 5) throw new Error('Redis keeps losing its state; giving up on this batch');
     }
   }
+}
+
+/** Every text in a record (names, emails, …): cut out of a database message before it is shown. */
+function textsOf(data: unknown, out: string[] = []): string[] {
+  if (typeof data === 'string') out.push(data);
+  else if (Array.isArray(data)) for (const v of data) textsOf(v, out);
+  else if (data && typeof data === 'object') for (const v of Object.values(data)) textsOf(v, out);
+  return out;
 }
 
 function sourcedRecord<T>(a: Accepted<T>): SourcedRecord<T> {

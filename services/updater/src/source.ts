@@ -55,9 +55,15 @@ export function sourcePosition(m: Pick<SourceMessage, 'stream' | 'seq' | 'positi
     : { stream: m.stream, seq: m.seq };
 }
 
+/**
+ * Why a message went to the dead-letter topic: a decode code, or `database_rejected` when Postgres
+ * refused what it carries (a constraint, a trigger; the reason gives the SQLSTATE).
+ */
+export type DeadLetterCode = DecodeErrorCode | 'database_rejected';
+
 export interface Rejected {
   message: SourceMessage;
-  code: DecodeErrorCode;
+  code: DeadLetterCode;
   reason: string;
 }
 
