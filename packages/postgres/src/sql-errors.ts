@@ -101,7 +101,11 @@ export function sqlRejection(err: unknown, values: readonly string[] = []): SqlR
 
 /** One line for the dead-letter reason: `SQLSTATE P0001 (raise_exception) on purchase_transactions: …`. */
 export function describeSqlRejection(r: SqlRejection): string {
-  const on = [r.table && `on ${r.table}`, r.constraint && `constraint ${r.constraint}`, r.column && `column ${r.column}`]
+  const on = [
+    r.table && `on ${r.table}`,
+    r.constraint && `constraint ${r.constraint}`,
+    r.column && `column ${r.column}`,
+  ]
     .filter(Boolean)
     .join(', ');
   return `the database rejected it: SQLSTATE ${r.sqlState} (${r.condition})${on ? ` ${on}` : ''}: ${r.message}`;

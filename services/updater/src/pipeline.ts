@@ -511,7 +511,9 @@ export class ProfilePipeline {
 function textsOf(data: unknown, out: string[] = []): string[] {
   if (typeof data === 'string') out.push(data);
   else if (Array.isArray(data)) for (const v of data) textsOf(v, out);
-  else if (data && typeof data === 'object') for (const v of Object.values(data)) textsOf(v, out);
+  else if (data && typeof data === 'object') {
+    for (const [k, v] of Object.entries(data)) if (k !== 'kind') textsOf(v, out);
+  }
   return out;
 }
 
