@@ -19,7 +19,7 @@ export interface FreshnessOptions {
 }
 
 /** Tracer customers live above the generated key space, so their first row insert marks the tracer. */
-const TRACER_BASE = 2_000_000;
+export const TRACER_BASE = 2_000_000;
 const TICK_MS = 50;
 /** Produce requests awaiting acknowledgement at once before the producer counts as falling behind. */
 const MAX_IN_FLIGHT = 4;
@@ -28,13 +28,13 @@ const SETTLE_MS = 15_000;
 
 const CDP_BIN = path.resolve(__dirname, '../../services/cli/bin/cdp.js');
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
   return sorted[i]!;
 }
 
-function tracerMessage(world: BenchWorld, n: number): WireMessage {
+export function tracerMessage(world: BenchWorld, n: number): WireMessage {
   const customer = TRACER_BASE + n;
   const data = `{"session_id":"bench-${world.id}-${n}","customer_id":${customer},"visit_date":"2026-06-30","pages_viewed":3,"time_spent":42.5}`;
   const value = envelope(`bench-${world.id}-${n}`, 'bench', 'cdp.web_session.v1', new Date().toISOString(), data);
@@ -47,7 +47,7 @@ function tracerMessage(world: BenchWorld, n: number): WireMessage {
  * committed (visible to readers), not merely written. The trigger's WHEN clause skips every
  * non-tracer row, so the updater's statement does no extra work for them.
  */
-async function installCommitSignal(pool: pg.Pool): Promise<void> {
+export async function installCommitSignal(pool: pg.Pool): Promise<void> {
   await pool.query(`CREATE FUNCTION bench_tracer_committed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_notify('bench_tracer', NEW.customer_id::text);
@@ -66,7 +66,7 @@ function startUpdater(world: BenchWorld): ChildProcess {
   return child;
 }
 
-async function waitForStable(admin: Admin, group: string, timeoutMs: number): Promise<void> {
+export async function waitForStable(admin: Admin, group: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { groups } = await admin.describeGroups([group]).catch(() => ({ groups: [] as { state: string }[] }));
@@ -89,7 +89,7 @@ interface RateResult {
 }
 
 /** Background events: the generator's realistic stream over the 1M key space, taken as needed. */
-function backgroundStream(totalNeeded: number, seed: number): Iterator<WireMessage> {
+export function backgroundStream(totalNeeded: number, seed: number): Iterator<WireMessage> {
   const customers = Math.max(100, Math.ceil(totalNeeded / MESSAGES_PER_CUSTOMER) + 100);
   const gen = generateEvents({ customers, idSpace: Math.max(ID_SPACE, customers), seed, batchSize: 2000 });
   return (function* () {

@@ -7,9 +7,20 @@ import { runRebuild } from './rebuild';
 import { publish, type ScenarioResult } from './report';
 import { runScore } from './score';
 import { ENDPOINT_KEYS, type EndpointKey, runServeBench } from './serve';
+import { runSoak } from './soak';
 
-const SCENARIOS = ['decode', 'drain', 'freshness', 'score', 'rebuild', 'serve'] as const;
+const SCENARIOS = ['decode', 'drain', 'freshness', 'score', 'rebuild', 'serve', 'soak'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+/** What `all` runs: everything but the soak, which is meant to run for half an hour on its own. */
+const ALL: readonly Scenario[] = SCENARIOS.filter((s) => s !== 'soak');
+
+/** Seconds, or a duration with a unit: 90, 90s, 30m, 1h. */
+export function durationSeconds(value: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(value.trim());
+  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('seconds, or a duration such as 90s, 30m, 1h');
+  return n;
+}
 
 function rates(value: string): number[] {
   const list = value.split(',').map((v) => Number(v.trim()));
@@ -46,6 +57,8 @@ interface BenchOpts {
   cpuProf?: boolean;
   rates: number[];
   duration: number;
+  rate: number;
+  sampleEvery: number;
   customers: number[];
   facts: number;
   write: boolean;
@@ -64,7 +77,7 @@ export function buildBenchProgram(): Command {
   return new Command('cdp-bench')
     .description('benchmarks on the local stack, each in its own database, topics and Redis namespace')
     .showHelpAfterError()
-    .argument('[scenario]', `${SCENARIOS.join(' | ')} | all`, 'all')
+    .argument('[scenario]', `${SCENARIOS.join(' | ')} | all (all but soak)`, 'all')
     .option('--events <n>', 'drain: messages pre-loaded into Kafka', positiveInt, 200_000)
     .option('--seed <n>', 'generator seed', positiveInt, 360)
     .option('--rounds <n>', 'decode: rounds per decoder, alternating', positiveInt, 7)
@@ -76,7 +89,14 @@ export function buildBenchProgram(): Command {
     .option('--max-bytes-per-partition <bytes>', 'drain: the updater consumer fetch size per partition', positiveInt)
     .option('--max-unit-messages <n>', "drain: the updater's unit of work size (its default when absent)", positiveInt)
     .option('--rates <list>', 'freshness: produce rates in events/s', rates, [1000, 5000, 10_000])
-    .option('--duration <seconds>', 'freshness: seconds per rate (>= 60 for a reportable number)', positiveInt, 60)
+    .option(
+      '--duration <time>',
+      'freshness: time per rate (>= 60 s for a reportable number); soak: the whole run (e.g. 30m)',
+      durationSeconds,
+      60,
+    )
+    .option('--rate <n>', 'soak: events/s to hold for the whole run', positiveInt, 2000)
+    .option('--sample-every <seconds>', 'soak: seconds between samples', positiveInt, 10)
     .option('--customers <list>', 'score: customer counts', sizes, [100_000, 1_000_000])
     .option('--facts <n>', 'rebuild: facts in Postgres to rebuild Redis from', positiveInt, 1_000_000)
     .option('--serve-customers <n>', 'serve: customer_360 rows (at most 1,000,000)', positiveInt, 1_000_000)
@@ -110,8 +130,15 @@ export function buildBenchProgram(): Command {
             endpoints: opts.serveEndpoints,
             cpuProfile: opts.cpuProf,
           }),
+        soak: () =>
+          runSoak({
+            rate: opts.rate,
+            durationSeconds: opts.duration,
+            sampleEverySeconds: opts.sampleEvery,
+            seed: opts.seed,
+          }),
       };
-      const chosen = scenario === 'all' ? SCENARIOS : [scenario as Scenario];
+      const chosen = scenario === 'all' ? ALL : [scenario as Scenario];
       for (const s of chosen) publish(await run[s](), { write: opts.write });
     });
 }
