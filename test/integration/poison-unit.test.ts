@@ -1,7 +1,17 @@
 import { INPUT_TOPICS, topicNames } from '@cdp360/domain';
 import { EXPECT_INVALID_HEADER, generateEvents, type WireMessage } from '@cdp360/generator';
 import { DEAD_LETTER_HEADERS } from '@cdp360/kafka';
+import { DEAD_LETTER_ATTRIBUTES } from '@cdp360/pubsub';
+import type pg from 'pg';
 import { consumeTopics, headerText } from '../helpers/kafka';
+import {
+  createPubSubScenario,
+  describePubSub,
+  type PubSubScenario,
+  publishWire,
+  pubsubUpdaterInProcess,
+  readSubscription,
+} from '../helpers/pubsub';
 import { createScenario, produceWire, type Scenario, streamVersusBatch, updaterInProcess } from '../helpers/updater';
 
 /** The CloudEvent's data of a valid generated message (null for the deliberately invalid ones). */
@@ -23,6 +33,20 @@ function singleBy(messages: readonly WireMessage[], kind: WireMessage['kind'], f
   }
   const once = [...seen.values()].filter((l) => l.length === 1);
   return once[Math.floor(once.length / 2)]![0]!;
+}
+
+/** A trigger that refuses one purchase id, as a blocklist would. */
+async function blockPurchase(pool: pg.Pool, transactionId: string): Promise<void> {
+  await pool.query(`
+    CREATE FUNCTION refuse_blocked_purchase() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.transaction_id = '${transactionId}' THEN
+        RAISE EXCEPTION 'transaction % is on the blocklist', NEW.transaction_id;
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER refuse_blocked_purchase BEFORE INSERT ON purchase_transactions
+      FOR EACH ROW EXECUTE FUNCTION refuse_blocked_purchase();`);
 }
 
 describe('updater on Kafka: rows the database refuses (poison messages)', () => {
@@ -52,16 +76,8 @@ describe('updater on Kafka: rows the database refuses (poison messages)', () => 
 
     // A blocklist trigger on one purchase id, and one that refuses a customer record and puts the
     // record's personal data in its message and detail (which must not reach the dead letter).
+    await blockPurchase(s.db.pool, blockedId);
     await s.db.pool.query(`
-      CREATE FUNCTION refuse_blocked_purchase() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.transaction_id = '${blockedId}' THEN
-          RAISE EXCEPTION 'transaction % is on the blocklist', NEW.transaction_id;
-        END IF;
-        RETURN NEW;
-      END $$;
-      CREATE TRIGGER refuse_blocked_purchase BEFORE INSERT ON purchase_transactions
-        FOR EACH ROW EXECUTE FUNCTION refuse_blocked_purchase();
       CREATE FUNCTION refuse_blocked_customer() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW.email = '${blockedEmail}' THEN
@@ -129,5 +145,44 @@ describe('updater on Kafka: rows the database refuses (poison messages)', () => 
     const diff = await streamVersusBatch(s.db.pool, s.asOf);
     expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
     expect(diff.rowsCompared).toBeGreaterThan(390);
+  }, 180_000);
+});
+
+describePubSub('updater on Pub/Sub: rows the database refuses (poison messages)', () => {
+  let s: PubSubScenario;
+  beforeAll(async () => {
+    s = await createPubSubScenario();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('dead-letters the refused purchase with the database reason and applies the rest', async () => {
+    const gen = generateEvents({ customers: 150, eventsPerCustomer: 5, duplicateRate: 0, invalidRate: 0, seed: 15 });
+    const messages = [...gen].flat();
+    const manifest = gen.manifest;
+    const poison = singleBy(messages, 'purchase', 'transaction_id');
+    const blockedId = dataOf(poison)!.transaction_id as string;
+    await blockPurchase(s.db.pool, blockedId);
+    await publishWire(s, messages);
+
+    const summary = await pubsubUpdaterInProcess(s, { maxUnitMessages: 200 });
+    expect(summary.reason).toBe('idle');
+    expect(summary.counters.totals()).toMatchObject({
+      applied: manifest.totals.validFirst - 1,
+      duplicate: 0,
+      deadLettered: 1,
+    });
+
+    const dead = await readSubscription(s.pubsub, s.deadLetterReader, 1);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.data.toString()).toBe(poison.value);
+    expect(dead[0]!.attributes[DEAD_LETTER_ATTRIBUTES.code]).toBe('database_rejected');
+    expect(dead[0]!.attributes[DEAD_LETTER_ATTRIBUTES.reason]).toBe(
+      `the database rejected it: SQLSTATE P0001 (raise_exception): transaction ${blockedId} is on the blocklist`,
+    );
+    const diff = await streamVersusBatch(s.db.pool, s.asOf);
+    expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
+    expect(diff.rowsCompared).toBeGreaterThan(140);
   }, 180_000);
 });
