@@ -260,7 +260,8 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
     // Freshness per sampling window, by the time each tracer was sent.
     const windowMs = options.sampleEverySeconds * 1000;
     const windows: SoakWindow[] = [];
-    for (let from = 0; from < producingMs; from += windowMs) {
+    // A trailing sliver shorter than a second holds no tracer worth a percentile.
+    for (let from = 0; from + 1000 <= producingMs; from += windowMs) {
       const lat: number[] = [];
       let tracers = 0;
       for (const [i, at] of sentAt) {
@@ -287,6 +288,18 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
     const perHour = (key: 'rssBytes' | 'heapUsedBytes' | 'activeHandles') =>
       slope(secondHalf.filter((s) => s[key] !== null).map((s) => ({ x: s.t / 3600, y: s[key]! })));
     const finite = (xs: number[]) => xs.filter(Number.isFinite);
+    // The lowest value in each quarter of the run: garbage collection makes heap and RSS a saw-tooth,
+    // whose floor only rises when something is kept.
+    const quarterS = producingMs / 4000;
+    const floors = (key: 'rssBytes' | 'heapUsedBytes') =>
+      [0, 1, 2, 3].map((q) => {
+        const vs = samples
+          .filter((x) => x.t >= q * quarterS && (q === 3 || x.t < (q + 1) * quarterS))
+          .map((x) => x[key])
+          .filter((v): v is number => v !== null);
+        return vs.length > 0 ? round(Math.min(...vs) / 2 ** 20, 1) : null;
+      });
+    const measured = windows.filter((w) => w.tracers > 0);
     const summary = {
       achievedRate: round(produced / (producingMs / 1000)),
       produced,
@@ -300,6 +313,8 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
         samples.map((s) => s.rssBytes).filter((v): v is number => v !== null),
         2 ** 20,
       ),
+      rssFloorMiBByQuarter: floors('rssBytes'),
+      heapFloorMiBByQuarter: floors('heapUsedBytes'),
       heapUsedMiB: spread(
         samples.map((s) => s.heapUsedBytes).filter((v): v is number => v !== null),
         2 ** 20,
@@ -312,8 +327,9 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
       pgUpdaterConnectionsMax: Math.max(...samples.map((s) => s.pgUpdaterConnections)),
       maxLag: Math.max(...samples.map((s) => s.lag)),
       updaterCpuMedian: median(finite(samples.map((s) => s.updaterCpu ?? Number.NaN))),
-      freshnessP99MsMaxWindow: Math.max(...windows.map((w) => w.p99Ms)),
-      freshnessP99MsMedianWindow: median(windows.map((w) => w.p99Ms)),
+      // Infinity (written as null) when a window has tracers never seen.
+      freshnessP99MsMaxWindow: Math.max(...measured.map((w) => w.p99Ms)),
+      freshnessP99MsMedianWindow: median(measured.map((w) => w.p99Ms)),
     };
     return {
       scenario: 'soak',
@@ -331,11 +347,11 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
         ['rate', `${fmt.rate(options.rate)} (got ${fmt.rate(summary.achievedRate)}) for ${options.durationSeconds} s`],
         [
           'RSS',
-          `${summary.rssMiB.min}..${summary.rssMiB.max} MiB, second half ${summary.rssMiBPerHourSecondHalf} MiB/h`,
+          `${summary.rssMiB.min}..${summary.rssMiB.max} MiB, second half ${summary.rssMiBPerHourSecondHalf} MiB/h; floor by quarter ${summary.rssFloorMiBByQuarter.join(' / ')} MiB`,
         ],
         [
           'heap used',
-          `${summary.heapUsedMiB.min}..${summary.heapUsedMiB.max} MiB, second half ${summary.heapMiBPerHourSecondHalf} MiB/h`,
+          `${summary.heapUsedMiB.min}..${summary.heapUsedMiB.max} MiB, second half ${summary.heapMiBPerHourSecondHalf} MiB/h; floor by quarter ${summary.heapFloorMiBByQuarter.join(' / ')} MiB`,
         ],
         [
           'active handles',

@@ -42,4 +42,16 @@ describe('updater metrics', () => {
     expect(text).toContain('cdp_updater_triggers_published_total 1');
     expect(text).toContain('cdp_updater_ready 1');
   });
+
+  it('counts the splits of writes the database refused, by table', async () => {
+    const registry = new Registry();
+    const events = new UpdaterEvents();
+    instrumentUpdater(registry, events);
+    events.emit('split', { table: 'purchase_transactions', items: 16 });
+    events.emit('split', { table: 'purchase_transactions', items: 8 });
+    events.emit('split', { table: 'customer_info', items: 2 });
+    const text = await registry.metrics();
+    expect(text).toContain('cdp_updater_refused_write_splits_total{table="purchase_transactions"} 2');
+    expect(text).toContain('cdp_updater_refused_write_splits_total{table="customer_info"} 1');
+  });
 });
