@@ -69,6 +69,9 @@ function personalData(messages: readonly WireMessage[]): Needle[] {
     add('last name', data.last_name, true);
     add('email', data.email);
     add('phone', data.phone_number);
+    // A phone also as its digits alone (as a normalizer would write it), and an email in lower case.
+    if (typeof data.phone_number === 'string') add('phone digits', data.phone_number.replace(/\D/g, ''));
+    if (typeof data.email === 'string') add('email', data.email.toLowerCase());
     add('birth date', data.date_of_birth);
   }
   return [...out.values()];
