@@ -1,4 +1,4 @@
-import { Refused, writeIsolating } from './isolate-rejects';
+import { Refused, SystemicRefusal, writeIsolating } from './isolate-rejects';
 
 /** An error as node-postgres raises it for a row a trigger refused. */
 const refusedError = () => Object.assign(new Error('blocked'), { code: 'P0001' });
@@ -80,5 +80,17 @@ describe('writeIsolating', () => {
       [1, 2],
       [1, 2],
     ]);
+  });
+
+  it('a write whose every item is refused is not blamed on its messages', async () => {
+    const items = Array.from({ length: 8 }, (_, i) => i + 1);
+    const t = table(new Set(items));
+    const err = await writeIsolating(items, t.write).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SystemicRefusal);
+    expect((err as SystemicRefusal).items).toBe(8);
+    expect(t.written).toEqual([]);
+    // Below the threshold a unit of refused items is still isolated (a few poison messages together).
+    const few = await writeIsolating([1, 2, 3], table(new Set([1, 2, 3])).write);
+    expect(few.every((r) => r instanceof Refused)).toBe(true);
   });
 });

@@ -12,6 +12,27 @@ export interface IsolateOptions {
   retryDelayMs?: number;
   /** Called once per split of a refused statement: how many items it had. */
   onSplit?: (items: number) => void;
+  /**
+   * A statement of at least this many items whose every item is refused on its own points at no
+   * message in particular (a constraint every row breaks, a bug in how rows are shaped): its error is
+   * thrown instead, so the unit fails and stays visible rather than dead-lettering a whole stream
+   * (default 8).
+   */
+  systemicAt?: number;
+}
+
+/** Every item of a write was refused on its own: the cause is not in the messages. */
+export class SystemicRefusal extends Error {
+  constructor(
+    readonly items: number,
+    readonly error: unknown,
+  ) {
+    super(
+      `the database refused each of the ${items} rows of one write on its own (${String((error as { code?: unknown }).code ?? '')}): a constraint or trigger that no row passes, not a poison message; nothing is dead-lettered`,
+      { cause: error },
+    );
+    this.name = 'SystemicRefusal';
+  }
 }
 
 /**
@@ -42,7 +63,12 @@ export async function writeIsolating<T, R>(
       if (attempt < attempts && options.retryDelayMs) await sleep(options.retryDelayMs);
     }
   }
-  return split(items, write, error, options);
+  const out = await split(items, write, error, options);
+  const systemicAt = options.systemicAt ?? 8;
+  if (items.length >= systemicAt && out.every((r) => r instanceof Refused)) {
+    throw new SystemicRefusal(items.length, error);
+  }
+  return out;
 }
 
 async function split<T, R>(
