@@ -53,8 +53,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    // A child logger per request (fastify's default) allocates ~20 KB with our redaction paths, the
-    // most of any per-request cost; below debug the request's lines carry its id themselves.
+    // A child logger per request (fastify's default) was the largest allocation of a request; below
+    // debug no request logs more than a warning or an error, and those carry the request id themselves.
     childLoggerFactory: (logger, bindings, opts) => (perRequestChild ? logger.child(bindings, opts) : logger),
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
