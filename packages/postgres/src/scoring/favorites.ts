@@ -18,6 +18,17 @@ const AFFECTED = {
 };
 
 /**
+ * The purchases whose line items are counted: those of the affected customers, or, when everyone is
+ * swept, all of them (joining every purchase to the list of every customer would only cost a hash
+ * join of the whole table; customers without a customer_360 row are left out by `target` anyway).
+ */
+const PURCHASES = {
+  changedProducts: `affected a
+  JOIN purchase_transactions t ON t.customer_id = a.customer_id`,
+  everyone: 'purchase_transactions t',
+};
+
+/**
  * The batch recompute's rule for favourites (batch-customer-360.sql), in the parts the sweep shares
  * with it: line items per (category, brand) of products in the catalog, and the pair with the most,
  * ties to the smallest in byte order. favorites.test.ts checks the batch still says the same.
@@ -37,15 +48,14 @@ export const FAVOURITE_SQL = {
  * newer state (a new purchase) is left to it. `bounds` reads the catalog revision in the statement's
  * snapshot: revisions commit in order (migration 002), so every change up to it is swept here.
  */
-function sweepSql(affected: string, scope: string, capture: CaptureSql | null = null): string {
+function sweepSql(affected: string, purchases: string, scope: string, capture: CaptureSql | null = null): string {
   return `WITH bounds AS (
   SELECT COALESCE(max(rev), 0)::int8 AS revision FROM product_catalog
 ),
 ${affected},
 pair_counts AS (
   ${FAVOURITE_SQL.pairCountColumns}
-  FROM affected a
-  JOIN purchase_transactions t ON t.customer_id = a.customer_id
+  FROM ${purchases}
   JOIN purchase_items i ON i.transaction_id = t.transaction_id
   JOIN product_catalog p ON p.product_id = i.product_id
   ${FAVOURITE_SQL.pairCountGroups}
@@ -88,8 +98,8 @@ FROM changed`;
 const CHANGED_PRODUCTS_SCOPE = 'WHERE c.customer_id IN (SELECT customer_id FROM affected)';
 
 const SWEEP_SQL = {
-  changedProducts: sweepSql(AFFECTED.changedProducts, CHANGED_PRODUCTS_SCOPE),
-  everyone: sweepSql(AFFECTED.everyone, ''),
+  changedProducts: sweepSql(AFFECTED.changedProducts, PURCHASES.changedProducts, CHANGED_PRODUCTS_SCOPE),
+  everyone: sweepSql(AFFECTED.everyone, PURCHASES.everyone, ''),
 };
 
 /** The favourites before and after, for trigger rules watching them. */
@@ -126,10 +136,10 @@ export async function sweepFavorites(
   const { result: r, triggersQueued } = await withStepTriggers(db, triggers, FAVORITE_VALUES, async (capture) => {
     const sql = full
       ? capture
-        ? sweepSql(AFFECTED.everyone, '', capture)
+        ? sweepSql(AFFECTED.everyone, PURCHASES.everyone, '', capture)
         : SWEEP_SQL.everyone
       : capture
-        ? sweepSql(AFFECTED.changedProducts, CHANGED_PRODUCTS_SCOPE, capture)
+        ? sweepSql(AFFECTED.changedProducts, PURCHASES.changedProducts, CHANGED_PRODUCTS_SCOPE, capture)
         : SWEEP_SQL.changedProducts;
     const res = await db.query<{
       revision: string;

@@ -1,0 +1,11 @@
+-- Room for HOT updates of customer_360 (docs/adr/0003-scoring-date-columns.md). The scoring run's date
+-- step rewrites the date-dependent columns of nearly every row each day, and its CLV step every row
+-- whose quintile moves; none of those columns is indexed, so with free space on the row's own page
+-- each new row version goes there (a heap-only tuple: no new index entries, no extra page), and the
+-- old version is pruned in place the next time the page is read. Half of each page is left free, so
+-- that every row on it can get its new version beside the old one.
+--
+-- The setting applies to pages written from now on: a new database, `cdp batch` into an emptied
+-- table, or an existing table after `VACUUM FULL customer_360` (run it once, off-hours; it rewrites
+-- the table under an exclusive lock, so it is not done here, inside the migration's transaction).
+ALTER TABLE customer_360 SET (fillfactor = 50);
