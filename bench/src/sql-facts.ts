@@ -3,14 +3,20 @@ import type pg from 'pg';
 /** The generator's fact mix: web sessions, purchases, campaign responses, service interactions. */
 const MIX = { sessions: 0.45, purchases: 0.25, responses: 0.2, interactions: 0.1 };
 
+/** The customer id space: 1M up to a million customers (as before), else the next power of ten. */
+export function keySpace(customers: number): number {
+  return customers <= 1_000_000 ? 1_000_000 : 10 ** Math.ceil(Math.log10(customers));
+}
+
 /**
  * Loads facts with set-based SQL (generate_series), far faster than producing and consuming them and
- * with the same shape: customer ids spread over a 1M key space, 1-3 line items per purchase,
- * `src` positions on three partitions per topic, a customer record per customer.
+ * with the same shape: customer ids spread over a key space of 1M (10M for up to 10M customers, and
+ * so on), 1-3 line items per purchase, `src` positions on three partitions per topic, a customer
+ * record per customer.
  */
 export async function loadFacts(pool: pg.Pool, { facts, customers }: { facts: number; customers: number }) {
-  if (customers > 1_000_000)
-    throw new RangeError('the SQL loader spreads customers over a 1M key space: at most 1,000,000');
+  const space = keySpace(customers);
+  if (space > 1_000_000_000) throw new RangeError('customer ids are int4: at most 1,000,000,000 customers');
   const n = {
     sessions: Math.round(facts * MIX.sessions),
     purchases: Math.round(facts * MIX.purchases),
@@ -18,8 +24,9 @@ export async function loadFacts(pool: pg.Pool, { facts, customers }: { facts: nu
     interactions: 0,
   };
   n.interactions = facts - n.sessions - n.purchases - n.responses;
-  // Customer k (0-based) gets id (k * 997) mod 1M + 1: distinct (997 is coprime to 1M) and spread out.
-  const cid = (k: string) => `((((${k}) % $2) * 997) % 1000000 + 1)`;
+  // Customer k (0-based) gets id (k * 997) mod space + 1: distinct (997 is prime and the space a power
+  // of ten) and spread out.
+  const cid = (k: string) => `((((${k}) % $2) * 997) % ${space} + 1)`;
   const q = (sql: string, count: number) => pool.query(sql, sql.includes('$2') ? [count, customers] : [count]);
   await q(
     `INSERT INTO customer_info (customer_id, first_name, last_name, email, phone_number, date_of_birth,
