@@ -133,6 +133,24 @@ export async function redisCommandStats(redis: RedisClient): Promise<Map<string,
   return out;
 }
 
+/**
+ * Microseconds the server spent in scripts (EVALSHA and EVAL, INFO commandstats `usec`): a script's
+ * figure covers its whole run, the commands it calls included, so this is the server time of the
+ * updater's per-customer calls, read from the server rather than from the process's CPU (which on a
+ * shared server includes every other client).
+ */
+export async function redisScriptUsec(redis: RedisClient): Promise<number> {
+  let usec = 0;
+  for (const node of await dataNodes(redis)) {
+    const info = await node.info('commandstats');
+    for (const line of info.split('\n')) {
+      const m = /^cmdstat_(evalsha|eval):calls=\d+,usec=(\d+)/.exec(line.trim());
+      if (m) usec += Number(m[2]);
+    }
+  }
+  return usec;
+}
+
 export function statsDelta(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of after) {

@@ -6,7 +6,7 @@ import { groupLag } from '@cdp360/kafka';
 import { connectRedis } from '@cdp360/redis';
 import { runUpdater } from '@cdp360/updater';
 import type { Admin } from 'kafkajs';
-import { countCalls, databaseXacts, redisCommandStats, statsDelta } from './call-counts';
+import { countCalls, databaseXacts, redisCommandStats, redisScriptUsec, statsDelta } from './call-counts';
 import { CpuProfiler, summarizeProfile, writeProfile } from './cpu-profile';
 import { preload } from './preload';
 import { fmt, machineInfo, RESULTS_DIR, round, type ScenarioResult } from './report';
@@ -145,6 +145,7 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
     process.stderr.write('drain: updater (in-process runUpdater, until idle)\n');
     const xacts0 = await databaseXacts(world.pool, world.database);
     const cmd0 = await redisCommandStats(redis);
+    const scriptUsec0 = await redisScriptUsec(redis);
     const watch = watchGroup(admin, world.group, topics);
     const profiler = options.cpuProfile ? new CpuProfiler() : null;
     await profiler?.start();
@@ -179,6 +180,7 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
     await new Promise((r) => setTimeout(r, 1000));
     const xacts = (await databaseXacts(world.pool, world.database)) - xacts0;
     const redisServer = statsDelta(cmd0, await redisCommandStats(redis));
+    const scriptUsec = (await redisScriptUsec(redis)) - scriptUsec0;
     const rows = Number((await world.pool.query<{ n: string }>('SELECT count(*) AS n FROM customer_360')).rows[0]!.n);
 
     const totals = summary.counters.totals();
@@ -273,6 +275,7 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
         serverCommandsInclLua: redisServerTotal,
         serverCommandsPerEventInclLua: round(redisServerTotal / total, 2),
         serverCommandstatsDelta: redisServer,
+        scriptServerUsPerEvent: round(scriptUsec / total, 2),
       },
       targets: {
         updaterAtLeastHalfOfRaw: updaterRate >= rawRate / 2,
@@ -315,6 +318,7 @@ export async function runDrain(options: DrainOptions): Promise<ScenarioResult> {
         'Redis commands sent / event',
         `${fmt.n2(calls.redisCommands / total)} (server incl. Lua: ${fmt.n2(redisServerTotal / total)})`,
       ],
+      ['Redis server time in scripts / event', `${fmt.n2(scriptUsec / total)} µs (INFO commandstats usec)`],
       ['units of work', `${fmt.int(summary.units)} (${fmt.int(total / Math.max(1, summary.units))} messages each)`],
       ['wall time with a Postgres / Redis call out', `${fmt.s(calls.pgBusyMs)} / ${fmt.s(calls.redisBusyMs)}`],
       ['applied / duplicate / dead-lettered', `${totals.applied} / ${totals.duplicate} / ${totals.deadLettered}`],
