@@ -15,7 +15,6 @@ local function cdp_marker_guard(agg, markers, marker, micros, base)
     return false
   end
   redis.call('ZADD', markers, micros, marker)
-  redis.call('HSETNX', agg, 'v', base)
-  redis.call('HINCRBY', agg, 'v', 1)
+  cdp_bump_version(agg, base)
   return true
 end
