@@ -3,17 +3,11 @@
 -- for ties (decimal), the record as JSON.
 -- Returns 1 when the record won, 2 when an existing newer record stays.
 local function cdp_customer(agg, a)
-  if cdp_cur['pt'] == nil then
-    local rank = redis.call('HMGET', agg, 'pt', 'ps')
-    cdp_cur['pt'], cdp_cur['ps'] = rank[1], rank[2]
-  end
-  local t = cdp_cur['pt']
+  local t = redis.call('HGET', agg, 'pt')
   if t then
     if t > ARGV[a] then return 2 end
-    if t == ARGV[a] and tonumber(cdp_cur['ps']) >= tonumber(ARGV[a + 1]) then return 2 end
+    if t == ARGV[a] and tonumber(redis.call('HGET', agg, 'ps')) >= tonumber(ARGV[a + 1]) then return 2 end
   end
-  cdp_set(agg, 'pt', ARGV[a])
-  cdp_set(agg, 'ps', ARGV[a + 1])
-  cdp_set(agg, 'p', ARGV[a + 2])
+  redis.call('HSET', agg, 'pt', ARGV[a], 'ps', ARGV[a + 1], 'p', ARGV[a + 2])
   return 1
 end

@@ -6,17 +6,13 @@
 -- field = watermark field, seq = sequence (decimal), base = version base (decimal)
 -- On a new position: records it and bumps the state version (starting from the base, which carries
 -- the Redis epoch, so that versions keep growing across a rebuild).
-local function cdp_bump_version(agg, base)
-  if not cdp_get(agg, 'v') then cdp_set(agg, 'v', base) end
-  cdp_add(agg, 'v', 1)
-end
-
 local function cdp_guard(agg, field, seq, base)
-  local seen = cdp_get(agg, field)
+  local seen = redis.call('HGET', agg, field)
   if seen and tonumber(seen) >= tonumber(seq) then
     return false
   end
-  cdp_set(agg, field, seq)
-  cdp_bump_version(agg, base)
+  redis.call('HSET', agg, field, seq)
+  redis.call('HSETNX', agg, 'v', base)
+  redis.call('HINCRBY', agg, 'v', 1)
   return true
 end

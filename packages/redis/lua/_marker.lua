@@ -15,6 +15,7 @@ local function cdp_marker_guard(agg, markers, marker, micros, base)
     return false
   end
   redis.call('ZADD', markers, micros, marker)
-  cdp_bump_version(agg, base)
+  redis.call('HSETNX', agg, 'v', base)
+  redis.call('HINCRBY', agg, 'v', 1)
   return true
 end

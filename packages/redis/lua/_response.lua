@@ -1,10 +1,10 @@
 -- Body of a campaign-response op. Payload from ARGV[a]: campaign id, '1' if a
 -- conversion else '0'.
 local function cdp_response(agg, campaigns, a)
-  cdp_add(agg, 'rc', 1)
+  redis.call('HINCRBY', agg, 'rc', 1)
   redis.call('SADD', campaigns, ARGV[a])
   if ARGV[a + 1] == '1' then
-    cdp_add(agg, 'rv', 1)
+    redis.call('HINCRBY', agg, 'rv', 1)
   end
   return 1
 end

@@ -13,11 +13,6 @@
 --           product lines as a flat id/count list; the number of distinct campaigns }
 -- The per-stream watermarks are not returned: a customer has one per topic-partition it appeared on,
 -- often more fields than the state itself, and the row never needs them.
--- Commands: the state is read with one HMGET, each watermark or record rank the ops need with one
--- HGET, and every changed field of the hash written with one HSET at the end (_state.lua); the side
--- keys get their own commands (HINCRBY per line item, SADD per response, HINCRBYFLOAT per session
--- for the time sum), and are read back only when they can hold anything (orders, responses).
---@include _state.lua
 --@include _dates.lua
 --@include _guard.lua
 --@include _marker.lua
@@ -44,11 +39,6 @@ while i <= #ARGV do
   i = i + 5 + tonumber(ARGV[i + 4])
 end
 
--- The state as stored; the same fields in the same order are returned below.
-local STATE = { 'v', 'po', 'pv', 'pl', 'si', 'ss', 'sn', 'sr', 'rc', 'rv', 'wc', 'wp', 'wt', 'wl', 'p' }
-local stored = redis.call('HMGET', agg, 'v', 'po', 'pv', 'pl', 'si', 'ss', 'sn', 'sr', 'rc', 'rv', 'wc', 'wp', 'wt', 'wl', 'p')
-for k = 1, #STATE do cdp_cur[STATE[k]] = stored[k] end
-
 local outcomes = {}
 i = 3
 while i <= #ARGV do
@@ -65,15 +55,9 @@ while i <= #ARGV do
   i = last + 1
 end
 
-cdp_flush(agg)
-
-local state = {}
-for k = 1, #STATE do state[k] = cdp_cur[STATE[k]] end
--- Product lines are counted only by purchases, campaigns only by responses (a rebuild loads both
--- from the same facts): without orders or responses the side key is empty and is not read.
 return {
   outcomes,
-  state,
-  cdp_cur['po'] and redis.call('HGETALL', lines) or {},
-  cdp_cur['rc'] and redis.call('SCARD', campaigns) or 0,
+  redis.call('HMGET', agg, 'v', 'po', 'pv', 'pl', 'si', 'ss', 'sn', 'sr', 'rc', 'rv', 'wc', 'wp', 'wt', 'wl', 'p'),
+  redis.call('HGETALL', lines),
+  redis.call('SCARD', campaigns),
 }

@@ -66,29 +66,6 @@ describe('the aggregate state declaration against the Lua scripts', () => {
     expect(fields).toEqual(STATE_FIELDS);
   });
 
-  it("apply-batch-4.lua's STATE list, what it reads back and returns, is STATE_FIELDS too", () => {
-    const list = /local STATE = \{([^}]*)\}/.exec(lua('apply-batch-4.lua'));
-    expect(list).not.toBeNull();
-    expect([...list![1]!.matchAll(/'([^']+)'/g)].map((m) => m[1])).toEqual(STATE_FIELDS);
-  });
-
-  it('apply-batch-4.lua writes the aggregate hash once per call, after the ops (_state.lua)', () => {
-    const text = lua('apply-batch-4.lua');
-    expect(text).toContain('--@include _state.lua');
-    expect(text.indexOf('cdp_flush(agg)')).toBeGreaterThan(text.indexOf('bodies[kind](a, last)'));
-    // No fold writes the hash itself: every counter and date goes through the pending state.
-    for (const f of [
-      '_purchase.lua',
-      '_interaction.lua',
-      '_response.lua',
-      '_session.lua',
-      '_dates.lua',
-      '_guard.lua',
-    ]) {
-      expect(lua(f)).not.toMatch(/redis\.call\('(HSET|HSETNX|HINCRBY)', agg/);
-    }
-  });
-
   it('watermark fields carry the declared prefix', () => {
     expect(watermarkField('orders/3')).toBe(`${STATE_META_FIELDS.watermarkPrefix}orders/3`);
   });
