@@ -137,4 +137,28 @@ describe('AggregateStore.applyAndRead', () => {
       0,
     ]);
   });
+
+  it('keeps sums beyond what a double holds exact: the script hands them to HINCRBY and reads the text back', async () => {
+    const k = keys.customer(8);
+    // A lifetime value and a version past 2^53, as a long-lived customer under a late epoch could have.
+    await redis.hset(k.aggregate, 'v', '9007199254740993', 'pv', '9007199254740993', 'po', '1');
+    const r = await store.applyAndRead(
+      [
+        { data: purchase(8, 7, '2026-04-01', [1]), pos: { stream: 'topic/0', seq: 1 } },
+        { data: purchase(8, 5, '2026-04-02', [1]), pos: { stream: 'topic/0', seq: 2 } },
+      ],
+      [8],
+      EPOCH,
+    );
+    expect(r.outcomes).toEqual([APPLIED, APPLIED]);
+    expect(r.states[0]!.lifetimeValueCents).toBe(9_007_199_254_741_005n);
+    expect(r.states[0]!.version).toBe(9_007_199_254_740_995n);
+    expect(r.states[0]!.orders).toBe(3);
+    expect(await redis.hmget(k.aggregate, 'pv', 'v', 'po', 'pl')).toEqual([
+      '9007199254741005',
+      '9007199254740995',
+      '3',
+      '2026-04-02',
+    ]);
+  });
 });
