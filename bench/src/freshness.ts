@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeMessage, type InputKind, topicNames } from '@cdp360/domain';
@@ -75,6 +76,53 @@ export async function waitForStable(admin: Admin, group: string, timeoutMs: numb
   }
   throw new Error(`the updater did not join group ${group} within ${timeoutMs / 1000} s`);
 }
+
+interface RateMemory {
+  targetRate: number;
+  rssMiB: { start: number; peak: number; end: number };
+  cpuMs: number | null;
+  cpuUsPerEvent: number | null;
+}
+
+/** Samples a child's resident set every second and its CPU over the sampling; stop() gives both. */
+function sampleChild(pid: number): { stop(): Omit<RateMemory, 'targetRate' | 'cpuUsPerEvent'> } {
+  const rss = () => {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Math.round(Number(m[1]) / 102.4) / 10 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const cpu = () => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      return null;
+    }
+  };
+  const start = rss();
+  const cpu0 = cpu();
+  let peak = start;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rss());
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      const end = rss();
+      const cpu1 = cpu();
+      return {
+        rssMiB: { start, peak: Math.max(peak, end), end },
+        cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+      };
+    },
+  };
+}
+
+/** USER_HZ: /proc/<pid>/stat counts CPU in these ticks (100 on Linux). */
+const CLOCK_TICKS = 100;
 
 interface RateResult {
   targetRate: number;
@@ -238,8 +286,10 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
     const background = backgroundStream(totalNeeded, options.seed);
     const perRate: RateResult[] = [];
     let tracer = 0;
+    const memory: RateMemory[] = [];
     for (const rate of options.rates) {
       process.stderr.write(`freshness: ${fmt.rate(rate)} for ${options.durationSeconds} s\n`);
+      const sampler = sampleChild(updater.pid!);
       const r = await holdRate(
         world,
         producer,
@@ -253,6 +303,12 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
       tracer = r.nextTracer;
       const { nextTracer: _n, ...result } = r;
       perRate.push(result);
+      const m = sampler.stop();
+      memory.push({
+        targetRate: rate,
+        ...m,
+        cpuUsPerEvent: r.produced > 0 && m.cpuMs !== null ? round((m.cpuMs * 1000) / r.produced, 1) : null,
+      });
       process.stderr.write(
         `  achieved ${fmt.rate(r.achievedRate)}; p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms (${r.tracersSeen}/${r.tracers} tracers)\n`,
       );
@@ -260,6 +316,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
     const underOneSecond = perRate.filter((r) => r.p99Ms < 1000 && r.achievedRate >= r.targetRate * 0.95);
     const highest = underOneSecond.length > 0 ? Math.max(...underOneSecond.map((r) => r.targetRate)) : null;
     const at5k = perRate.find((r) => r.targetRate === 5000);
+    const at15k = perRate.find((r) => r.targetRate === 15_000);
     return {
       scenario: 'freshness',
       startedAt,
@@ -270,9 +327,11 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
         signal:
           'LISTEN/NOTIFY from an AFTER INSERT trigger on customer_360 limited to tracer customers (delivered at commit)',
         perRate,
+        updaterProcess: memory,
         highestRateWithP99UnderOneSecond: highest,
         targets: {
           p99AtMost250msAt5k: at5k ? at5k.p99Ms <= 250 : null,
+          p99AtMost250msAt15k: at15k ? at15k.p99Ms <= 250 : null,
         },
         reportable: options.durationSeconds >= 60,
       },
@@ -281,6 +340,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
         'Latency = the NOTIFY arriving for the tracer customer minus the moment its produce request was sent (acks=all), so it includes the producer round trip, the consumer fetch, the unit linger and the whole pipeline up to the commit.',
         'The updater is a separate process, so producing and listening do not share its event loop.',
         `Tracers not seen ${SETTLE_MS / 1000} s after a rate ends count as infinitely late.`,
+        "The updater's resident set (VmRSS of /proc/<pid>/status) is sampled every second of each rate (start, peak, end); its CPU over the rate (utime + stime of /proc/<pid>/stat) is divided by the events produced in it.",
       ],
       table: [
         ...perRate.map(
@@ -288,6 +348,13 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
             [
               `${fmt.int(r.targetRate)} events/s (got ${fmt.int(r.achievedRate)})`,
               `p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  (${r.tracersSeen}/${r.tracers} tracers)`,
+            ] as [string, string],
+        ),
+        ...memory.map(
+          (m) =>
+            [
+              `updater at ${fmt.int(m.targetRate)}/s`,
+              `RSS ${m.rssMiB.start} / ${m.rssMiB.peak} / ${m.rssMiB.end} MiB (start / peak / end), CPU ${m.cpuUsPerEvent ?? '?'} µs per event`,
             ] as [string, string],
         ),
         ['highest rate with p99 < 1 s', highest === null ? 'none of the rates' : fmt.rate(highest)],
