@@ -74,7 +74,36 @@ ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = exclud
   customer_lifetime_value_score = ${CLV_ON_UPDATE}
 RETURNING ${returning}`;
 const UPSERT_SQL = upsertSql('customer_id');
-const UPSERT_RETURNING_ROWS_SQL = upsertSql('c.*');
+
+/** The columns a caller reads back (customer_id always among them); `c.*` when not given. */
+export type Customer360Column = (typeof CUSTOMER_360_COLUMNS)[number];
+
+/** A row as read back: the customer id and the columns asked for. */
+export type Customer360Partial = Partial<Customer360Row> & { customer_id: number };
+
+/**
+ * The select list of `columns` (customer_id first), checked against the table's columns since it is
+ * spliced into SQL; `c.*` / `*` when none are given.
+ */
+function selectList(columns: readonly Customer360Column[] | undefined, alias: string): string {
+  if (!columns) return `${alias}*`;
+  const known = new Set<string>(COLS);
+  const bad = columns.filter((c) => !known.has(c));
+  if (bad.length > 0) throw new Error(`not customer_360 columns: ${bad.join(', ')}`);
+  return ['customer_id', ...new Set(columns.filter((c) => c !== 'customer_id'))].map((c) => alias + c).join(', ');
+}
+
+const upsertRowsSql = new Map<string, string>();
+const lockRowsSql = new Map<string, string>();
+
+function cached(cache: Map<string, string>, key: string, build: () => string): string {
+  let sql = cache.get(key);
+  if (sql === undefined) {
+    sql = build();
+    cache.set(key, sql);
+  }
+  return sql;
+}
 
 export interface VersionedRow {
   row: Customer360Row;
@@ -94,10 +123,26 @@ export async function upsertCustomer360(db: Queryable, rows: readonly VersionedR
   return res.rows.map((r) => r.customer_id);
 }
 
-/** The same upsert, returning the rows as stored (what a comparison with the old rows must see). */
-export async function upsertCustomer360Rows(db: Queryable, rows: readonly VersionedRow[]): Promise<Customer360Row[]> {
+/**
+ * The same upsert, returning the rows as stored (what a comparison with the old rows must see): every
+ * column, or only `columns` (a trigger comparison needs only the columns its rules watch; reading
+ * back and parsing whole rows cost more than the upsert's other work).
+ */
+export async function upsertCustomer360Rows(db: Queryable, rows: readonly VersionedRow[]): Promise<Customer360Row[]>;
+export async function upsertCustomer360Rows(
+  db: Queryable,
+  rows: readonly VersionedRow[],
+  columns: readonly Customer360Column[],
+): Promise<Customer360Partial[]>;
+export async function upsertCustomer360Rows(
+  db: Queryable,
+  rows: readonly VersionedRow[],
+  columns?: readonly Customer360Column[],
+): Promise<Customer360Partial[]> {
   if (rows.length === 0) return [];
-  return (await db.query<Customer360Row>(UPSERT_RETURNING_ROWS_SQL, upsertParams(rows))).rows;
+  const list = selectList(columns, 'c.');
+  const sql = cached(upsertRowsSql, list, () => upsertSql(list));
+  return (await db.query<Customer360Partial>(sql, upsertParams(rows))).rows;
 }
 
 /**
@@ -107,11 +152,24 @@ export async function upsertCustomer360Rows(db: Queryable, rows: readonly Versio
 export async function lockCustomer360Rows(
   client: ClientBase,
   customerIds: readonly number[],
-): Promise<Map<number, Customer360Row>> {
+): Promise<Map<number, Customer360Row>>;
+export async function lockCustomer360Rows(
+  client: ClientBase,
+  customerIds: readonly number[],
+  columns: readonly Customer360Column[],
+): Promise<Map<number, Customer360Partial>>;
+export async function lockCustomer360Rows(
+  client: ClientBase,
+  customerIds: readonly number[],
+  columns?: readonly Customer360Column[],
+): Promise<Map<number, Customer360Partial>> {
   if (customerIds.length === 0) return new Map();
-  const res = await client.query<Customer360Row>(
-    `SELECT * FROM customer_360 WHERE customer_id = ANY($1::int4[]) ORDER BY customer_id FOR UPDATE`,
-    [customerIds],
+  const list = selectList(columns, '');
+  const sql = cached(
+    lockRowsSql,
+    list,
+    () => `SELECT ${list} FROM customer_360 WHERE customer_id = ANY($1::int4[]) ORDER BY customer_id FOR UPDATE`,
   );
+  const res = await client.query<Customer360Partial>(sql, [customerIds]);
   return new Map(res.rows.map((r) => [r.customer_id, r]));
 }

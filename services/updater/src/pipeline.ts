@@ -10,6 +10,7 @@ import {
   utcDate,
 } from '@cdp360/domain';
 import {
+  type Customer360Column,
   customersWhoBought,
   deleteCustomerData,
   describeSqlRejection,
@@ -322,13 +323,16 @@ export class ProfilePipeline {
     const rows = states.map((s) => ({ row: customer360Row(s, this.catalog.lookup, asOf, clv(s)), version: s.version }));
     const rules = this.deps.triggers ? (this.deps.triggers.rules ?? DEFAULT_TRIGGER_RULES) : null;
     if (!rules) return { rows: (await upsertCustomer360(this.deps.db, rows)).length, triggers: 0 };
+    // The rules read only the columns they watch: those are all the old and new rows need to carry.
+    const watched = watchedColumns(rules);
     return withTransaction(this.deps.db, async (client) => {
       const old = await lockCustomer360Rows(
         client,
         rows.map((r) => r.row.customer_id),
+        watched,
       );
       // Compare with the rows as stored: the upsert may keep columns it does not own (the CLV score).
-      const written = await upsertCustomer360Rows(client, rows);
+      const written = await upsertCustomer360Rows(client, rows, watched);
       const versionOf = new Map(rows.map((r) => [r.row.customer_id, r.version.toString()]));
       const changes = written.map((next) => ({
         old: old.get(next.customer_id) ?? null,
@@ -515,6 +519,18 @@ function textsOf(data: unknown, out: string[] = []): string[] {
     for (const [k, v] of Object.entries(data)) if (k !== 'kind') textsOf(v, out);
   }
   return out;
+}
+
+const watchedOf = new WeakMap<TriggerRules, Customer360Column[]>();
+
+/** The columns the enabled rules watch (a trigger is evaluated on these alone). */
+function watchedColumns(rules: TriggerRules): Customer360Column[] {
+  let cols = watchedOf.get(rules);
+  if (!cols) {
+    cols = [...new Set(Object.values(rules).flatMap((r) => (r.enabled ? [r.column as Customer360Column] : [])))];
+    watchedOf.set(rules, cols);
+  }
+  return cols;
 }
 
 function sourcedRecord<T>(a: Accepted<T>): SourcedRecord<T> {
