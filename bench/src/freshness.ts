@@ -81,11 +81,11 @@ interface RateMemory {
   targetRate: number;
   rssMiB: { start: number; peak: number; end: number };
   cpuMs: number | null;
-  cpuUsPerEvent: number | null;
+  cpuUsPerEventProduced: number | null;
 }
 
 /** Samples a child's resident set every second and its CPU over the sampling; stop() gives both. */
-function sampleChild(pid: number): { stop(): Omit<RateMemory, 'targetRate' | 'cpuUsPerEvent'> } {
+function sampleChild(pid: number): { stop(): Omit<RateMemory, 'targetRate' | 'cpuUsPerEventProduced'> } {
   const rss = () => {
     try {
       const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -307,7 +307,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
       memory.push({
         targetRate: rate,
         ...m,
-        cpuUsPerEvent: r.produced > 0 && m.cpuMs !== null ? round((m.cpuMs * 1000) / r.produced, 1) : null,
+        cpuUsPerEventProduced: r.produced > 0 && m.cpuMs !== null ? round((m.cpuMs * 1000) / r.produced, 1) : null,
       });
       process.stderr.write(
         `  achieved ${fmt.rate(r.achievedRate)}; p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms (${r.tracersSeen}/${r.tracers} tracers)\n`,
@@ -340,7 +340,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
         'Latency = the NOTIFY arriving for the tracer customer minus the moment its produce request was sent (acks=all), so it includes the producer round trip, the consumer fetch, the unit linger and the whole pipeline up to the commit.',
         'The updater is a separate process, so producing and listening do not share its event loop.',
         `Tracers not seen ${SETTLE_MS / 1000} s after a rate ends count as infinitely late.`,
-        "The updater's resident set (VmRSS of /proc/<pid>/status) is sampled every second of each rate (start, peak, end); its CPU over the rate (utime + stime of /proc/<pid>/stat) is divided by the events produced in it.",
+        "The updater's resident set (VmRSS of /proc/<pid>/status) is sampled every second of each rate (start, peak, end); its CPU over the rate (utime + stime of /proc/<pid>/stat) is divided by the events produced in it (an updater that falls behind processes fewer than that, so the figure is then too low).",
       ],
       table: [
         ...perRate.map(
@@ -354,7 +354,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
           (m) =>
             [
               `updater at ${fmt.int(m.targetRate)}/s`,
-              `RSS ${m.rssMiB.start} / ${m.rssMiB.peak} / ${m.rssMiB.end} MiB (start / peak / end), CPU ${m.cpuUsPerEvent ?? '?'} µs per event`,
+              `RSS ${m.rssMiB.start} / ${m.rssMiB.peak} / ${m.rssMiB.end} MiB (start / peak / end), CPU ${m.cpuUsPerEventProduced ?? '?'} µs per event produced`,
             ] as [string, string],
         ),
         ['highest rate with p99 < 1 s', highest === null ? 'none of the rates' : fmt.rate(highest)],
