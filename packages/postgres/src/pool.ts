@@ -23,8 +23,10 @@ export interface PoolOptions {
   connectionTimeoutMillis?: number;
   /** Server-side limit per statement, 0 for none. */
   statementTimeoutMillis?: number;
+  /** Errors of idle connections at debug only: the process reports outages itself (the updater's watch). */
+  quietIdleErrors?: boolean;
   /** Where errors of idle connections are reported. */
-  logger?: Pick<Logger, 'warn'>;
+  logger?: Pick<Logger, 'warn'> & Partial<Pick<Logger, 'debug'>>;
 }
 
 /**
@@ -44,6 +46,21 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next checkout gets a fresh connection, so reporting it is enough.
-  pool.on('error', (err) => options.logger?.warn({ err }, 'idle postgres connection failed'));
+  // When the server goes, every idle client fails at once: one line for them, until a new connection
+  // is made (the message only: the error carries the whole client object).
+  let reported = false;
+  pool.on('error', (err) => {
+    const line = { err: err.message, code: (err as { code?: string }).code };
+    if (reported || options.quietIdleErrors) options.logger?.debug?.(line, 'idle postgres connection failed');
+    else options.logger?.warn(line, 'idle postgres connections failed; the next query reconnects');
+    reported = true;
+  });
+  pool.on('connect', () => {
+    reported = false;
+  });
+  // pg-pool listens for errors of idle clients only; a checked-out client (a transaction, a held
+  // advisory lock) whose socket breaks also emits 'error', which without a listener ends the process.
+  // Its query in flight rejects with the same error, so the caller hears of it: nothing to add here.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
