@@ -51,6 +51,9 @@ export function pinoLogCreator(logger: Logger): () => (entry: LogEntry) => void 
     ({ namespace, level, log }) => {
       const { message, timestamp: _t, logger: _l, ...extra } = log;
       const fields = { namespace, ...extra };
+      // The updater reports a failed unit itself, in one line without a stack; kafkajs logs one per
+      // partition batch and retry, with the stack.
+      if (message === 'Error when calling eachBatch') level = logLevel.DEBUG;
       switch (level) {
         case logLevel.ERROR:
           base.error(fields, message);

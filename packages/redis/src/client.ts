@@ -18,6 +18,8 @@ export interface RedisClientOptions {
   tls?: RedisTlsFiles;
   /** Where connection errors go; without one they are dropped (never left unhandled). */
   logger?: Pick<Logger, 'warn' | 'debug'>;
+  /** Connection errors at debug only: the process reports outages itself (the updater's watch). */
+  quietOutages?: boolean;
 }
 
 /**
@@ -37,8 +39,8 @@ export function redisTlsOptions(url: string, files: RedisTlsFiles = {}): Connect
  * Without a listener ioredis prints "Unhandled error event" with a stack for every failed reconnect.
  * Commands in flight fail on their own; the log gets one warning per outage.
  */
-function reportConnectionErrors(redis: RedisClient, logger: RedisClientOptions['logger']): void {
-  let reported = false;
+function reportConnectionErrors(redis: RedisClient, logger: RedisClientOptions['logger'], quiet = false): void {
+  let reported = quiet;
   redis.on('error', (err: Error) => {
     if (reported) {
       logger?.debug({ err: err.message }, 'redis connection error');
@@ -48,7 +50,7 @@ function reportConnectionErrors(redis: RedisClient, logger: RedisClientOptions['
     logger?.warn({ err: err.message }, 'redis connection lost; reconnecting');
   });
   redis.on('ready', () => {
-    reported = false;
+    reported = quiet;
   });
 }
 
@@ -61,7 +63,7 @@ export function createRedis(url: string, options: RedisClientOptions = {}): Redi
     retryStrategy: (times) => Math.min(times * 100, 2000),
     tls: redisTlsOptions(url, options.tls),
   });
-  reportConnectionErrors(redis, options.logger);
+  reportConnectionErrors(redis, options.logger, options.quietOutages);
   defineScripts(redis);
   return redis;
 }
@@ -88,7 +90,7 @@ export function createRedisCluster(cluster: RedisClusterConfig, options: RedisCl
       tls: cluster.tls ? {} : undefined,
     },
   });
-  reportConnectionErrors(client, options.logger);
+  reportConnectionErrors(client, options.logger, options.quietOutages);
   defineScripts(client);
   return client;
 }

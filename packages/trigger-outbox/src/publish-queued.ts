@@ -25,7 +25,9 @@ export async function publishQueuedTriggers(db: Pool, sink: TriggerSink, logger:
         if (claimed.length > 0) await sink.publish(claimed);
       });
     } catch (err) {
-      logger.warn({ err, triggers: claimed.length }, 'publishing triggers failed; they stay queued');
+      // Nothing claimed: Postgres failed, and the caller hears of that; a failed publish is ours to tell.
+      if (claimed.length > 0)
+        logger.warn({ err, triggers: claimed.length }, 'publishing triggers failed; they stay queued');
       throw err;
     }
     sent += claimed.length;

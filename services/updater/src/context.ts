@@ -27,13 +27,21 @@ export function openPipeline(options: {
   redisNamespace?: string;
   applicationName: string;
   tombstones?: TombstoneSink;
+  /** A DependencyWatch reports outages of Postgres and Redis: the clients log theirs at debug only. */
+  watched?: boolean;
 }): PipelineContext {
   const { config, logger } = options;
   const rules = options.triggerSink ? loadTriggerRules(config.triggersFile) : undefined;
-  const db = createPool(config.databaseUrl, { applicationName: options.applicationName, max: 8, logger });
+  const db = createPool(config.databaseUrl, {
+    applicationName: options.applicationName,
+    max: 8,
+    logger,
+    quietIdleErrors: options.watched,
+  });
   const redis = connectRedis(config, {
     connectionName: options.applicationName,
     logger: logger.child({ component: 'redis' }),
+    quietOutages: options.watched,
   });
   const store = new AggregateStore(redis, new RedisKeys(options.redisNamespace));
   const pipeline = new ProfilePipeline({

@@ -28,11 +28,15 @@ export interface LagEvent {
   lag: number;
 }
 
-/** The readiness inputs: connected to the broker, member of the group, not rebuilding Redis. */
+/**
+ * The readiness inputs: connected to the broker, member of the group, not rebuilding Redis, and every
+ * store answering (the names of those that do not, from the DependencyWatch).
+ */
 export interface UpdaterState {
   connected: boolean;
   joined: boolean;
   rebuilding: boolean;
+  unreachable: string[];
 }
 
 export interface UpdaterEventMap {
@@ -46,7 +50,7 @@ export interface UpdaterEventMap {
 }
 
 export class UpdaterEvents extends EventEmitter<UpdaterEventMap> {
-  readonly state: UpdaterState = { connected: false, joined: false, rebuilding: false };
+  readonly state: UpdaterState = { connected: false, joined: false, rebuilding: false, unreachable: [] };
 
   /** Changes part of the state and emits the whole of it. */
   setState(change: Partial<UpdaterState>): void {

@@ -3,7 +3,7 @@ import type { UpdaterEvents } from './instrumentation';
 
 /**
  * The updater's Prometheus metrics, fed by its instrumentation events. Returns the readiness check
- * for /readyz: connected, group joined, not rebuilding Redis.
+ * for /readyz: connected, group joined, not rebuilding Redis, Postgres and Redis answering.
  */
 export function instrumentUpdater(registry: Registry, events: UpdaterEvents): () => string[] {
   const registers = [registry];
@@ -89,6 +89,7 @@ export function instrumentUpdater(registry: Registry, events: UpdaterEvents): ()
     if (!s.connected) out.push('not connected to the broker');
     if (!s.joined) out.push('not a member of the consumer group');
     if (s.rebuilding) out.push('rebuilding the Redis aggregates');
+    for (const name of s.unreachable) out.push(`${name} unreachable`);
     return out;
   };
   new Gauge({

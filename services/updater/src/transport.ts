@@ -1,4 +1,5 @@
 import type { TriggerSink } from '@cdp360/trigger-outbox';
+import type { DependencyWatch } from './dependency-watch';
 import type { ProfilePipeline, TombstoneSink } from './pipeline';
 import type { DeadLetterSink } from './source';
 import { Counters } from './stats';
@@ -31,6 +32,8 @@ export interface Transport {
    */
   readonly failed?: Promise<Error>;
   readonly units: number;
+  /** Tells a failed unit whether a store is down, and lets it wait until it is back (set before start). */
+  watch?: DependencyWatch;
   /** Stops reading: the unit in progress finishes and is committed; the rest is left for redelivery. */
   stop(): Promise<void>;
   /** Closes the producing side; after stop. */
@@ -54,6 +57,7 @@ export interface UnitSource {
  */
 export abstract class SourceTransport<S extends UnitSource> {
   protected source: S | null = null;
+  watch?: DependencyWatch;
 
   /** The source feeding `pipeline` (not started yet). */
   protected abstract createSource(pipeline: ProfilePipeline): S;

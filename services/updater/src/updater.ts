@@ -1,6 +1,7 @@
 import { type Config, createLogger, type Logger } from '@cdp360/config';
 import { createRegistry, type MetricsServer, startMetricsServer } from '@cdp360/metrics';
 import { openPipeline } from './context';
+import { DependencyWatch } from './dependency-watch';
 import { KafkaTransport } from './kafka/kafka-transport';
 import { instrumentUpdater } from './metrics';
 import { PubSubTransport, type PubSubTransportOptions } from './pubsub/pubsub-transport';
@@ -67,8 +68,13 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     tombstones: source.tombstones,
     redisNamespace: options.redisNamespace,
     applicationName: 'cdp-updater',
+    watched: true,
   });
   const { pipeline } = ctx;
+  // Postgres and Redis lost while running: readiness and one log line per outage and recovery; failed
+  // units wait for the service instead of being retried into the outage.
+  const watch = new DependencyWatch({ db: ctx.db, redis: ctx.redis }, pipeline.events, logger);
+  source.watch = watch;
 
   let stopRequested: (reason: UpdaterSummary['reason']) => void = () => {};
   const stopped = new Promise<UpdaterSummary['reason']>((resolve) => {
@@ -103,11 +109,15 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     await source.connect();
     await pipeline.start();
     logger.info({ ...source.describe(), catalog: pipeline.catalogSize, asOf: pipeline.asOfDate() }, 'updater started');
+    watch.start();
     await source.start(pipeline);
     // Triggers queued without a unit of this updater (by the scorer, a rebuild, or an updater that
     // crashed before publishing) go out within a few seconds.
     outboxTimer = setInterval(() => {
-      pipeline.publishTriggers().catch((err) => logger.warn({ err }, 'publishing queued triggers failed'));
+      if (watch.down.length > 0) return; // they wait in Postgres until it is back
+      pipeline.publishTriggers().catch(async (err) => {
+        if (!(await watch.explains(err))) logger.warn({ err }, 'publishing queued triggers failed');
+      });
     }, OUTBOX_POLL_MS);
     const interval = options.statsIntervalMs ?? 30_000;
     if (interval > 0) {
@@ -152,6 +162,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     // Stopping waits for the unit in progress (and its commit), then leaves.
+    watch.stop();
     await source.stop().catch((err) => logger.warn({ err }, 'stopping the source failed'));
     await source.close();
     await ctx.close();

@@ -10,6 +10,7 @@ import {
   undecodableCause,
 } from '@cdp360/kafka';
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { DependencyWatch } from '../dependency-watch';
 import type { ProfilePipeline, UnitResult } from '../pipeline';
 import type { DeadLetterSink, HeaderValue, Rejected, SourceMessage } from '../source';
 import { Counters } from '../stats';
@@ -32,12 +33,17 @@ export interface KafkaSourceOptions {
   sessionTimeoutMs?: number;
   /** Used to tell where the consumer stalled when a batch cannot be decoded. */
   admin?: Admin;
+  /** Tells whether a failed unit met a store outage, and waits for its end. */
+  watch?: DependencyWatch;
   /**
    * Called once when consuming cannot go on (a batch that cannot be decoded, a topic that vanished):
    * the consumer has stopped, and retrying would fail the same way.
    */
   onFatal?: (err: Error) => void;
 }
+
+/** The longest a failed batch waits for a store to come back before kafkajs retries it anyway, ms. */
+const OUTAGE_WAIT_MS = 60_000;
 
 /** Kafka message headers as kafkajs gives them. */
 function headersOf(m: KafkaMessage): Record<string, HeaderValue> {
@@ -208,12 +214,37 @@ export class KafkaSource {
     } catch (err) {
       // A topic we publish to is gone: every unit would fail the same way.
       if (err instanceof MissingTopicsError) this.fatalError(err);
+      else await this.unitFailed(err, () => isRunning() && !isStale());
       throw err;
     } finally {
       clearInterval(beat);
       this.lastActivity = Date.now();
     }
   }
+
+  /**
+   * A unit failed and nothing of it is committed; kafkajs fetches its batches again once this
+   * returns. When a store is down (the watch has logged that outage once), the batch waits here,
+   * heartbeating, until the store answers again, so that it is not retried into the outage with an
+   * error line each time; any other failure gets one line (kafkajs' own copy, with a stack, is debug).
+   */
+  private async unitFailed(err: unknown, stillOurs: () => boolean): Promise<void> {
+    const watch = this.options.watch;
+    const message = err instanceof Error ? err.message : String(err);
+    if (watch && (await watch.explains(err))) {
+      this.log.debug({ err: message, down: watch.down }, 'unit failed while a store is down; waiting for it');
+      await watch.untilUp(stillOurs, OUTAGE_WAIT_MS);
+      return;
+    }
+    // Every partition batch of the unit gets the unit's error: one line for the unit.
+    if (typeof err === 'object' && err !== null) {
+      if (this.reported.has(err)) return;
+      this.reported.add(err);
+    }
+    this.log.warn({ err: message }, 'unit failed; nothing of it is committed and its batches are fetched again');
+  }
+
+  private readonly reported = new WeakSet<object>();
 
   private async runUnit(batches: PartitionBatch[]): Promise<UnitResult> {
     const started = Date.now();

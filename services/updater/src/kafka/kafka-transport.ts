@@ -99,6 +99,7 @@ export class KafkaTransport extends SourceTransport<KafkaSource> implements Tran
       maxBytesPerPartition: this.options.maxBytesPerPartition,
       sessionTimeoutMs: this.config.kafka.sessionTimeoutMs,
       admin: this.admin,
+      watch: this.watch,
       onFatal: (err) => this.fail(err),
     });
   }

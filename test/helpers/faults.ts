@@ -1,0 +1,223 @@
+import { INPUT_TOPICS } from '@cdp360/domain';
+import type { Manifest } from '@cdp360/generator';
+import { type CdpProcess, sleep, spawnCdp } from './cdp-process';
+import { updaterArgs } from './crash';
+import { freePort } from './redis-server';
+
+/** Per-topic counts of the updater's exit table (`updater stopped … topic applied duplicate …`). */
+export type ExitCounts = Record<
+  string,
+  { applied: number; duplicate: number; deadLettered: number; suppressed: number }
+>;
+
+export function parseCountersTable(output: string): ExitCounts {
+  const lines = output.split('\n');
+  const start = lines.findIndex((l) => /^topic\s+applied\s+duplicate\s+dead-lettered\s+suppressed/.test(l));
+  if (start < 0) throw new Error(`no counters table in the updater's output:\n${output.slice(-3000)}`);
+  const out: ExitCounts = {};
+  for (const line of lines.slice(start + 1)) {
+    const m = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/.exec(line.trim());
+    if (!m) break;
+    if (m[1] === 'total') continue;
+    out[m[1]!] = { applied: +m[2]!, duplicate: +m[3]!, deadLettered: +m[4]!, suppressed: +m[5]! };
+  }
+  return out;
+}
+
+/**
+ * Nothing lost, nothing counted twice, per input topic: applied + duplicate + dead-lettered is what was
+ * produced, and dead-lettered is exactly the invalid messages. Returns the produced total.
+ */
+export function expectAllCounted(counts: ExitCounts, manifest: Manifest, prefix: string): number {
+  let produced = 0;
+  for (const t of INPUT_TOPICS) {
+    const m = manifest.topics[t.topic]!;
+    const c = counts[prefix + t.topic] ?? { applied: 0, duplicate: 0, deadLettered: 0, suppressed: 0 };
+    const want = m.validFirst + m.duplicates + m.invalid;
+    produced += want;
+    expect({ topic: t.topic, counted: c.applied + c.duplicate + c.deadLettered, deadLettered: c.deadLettered }).toEqual(
+      {
+        topic: t.topic,
+        counted: want,
+        deadLettered: m.invalid,
+      },
+    );
+  }
+  return produced;
+}
+
+/** /readyz of a process on `port`: the status code, or 0 when nothing answers. */
+export async function readyz(port: number): Promise<{ status: number; reasons: string[] }> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
+    const body = (await res.json()) as { reasons?: string[] };
+    return { status: res.status, reasons: body.reasons ?? [] };
+  } catch {
+    return { status: 0, reasons: [] };
+  }
+}
+
+export interface FaultRun {
+  process: CdpProcess;
+  output: string;
+  /** Readiness samples taken while the fault was on (status codes and reasons). */
+  duringFault: { status: number; reasons: string[] }[];
+  /** Lines the updater logged from the fault's start to its end, and from its end to the exit. */
+  linesDuringFault: string[];
+  linesAfterFault: string[];
+  /** From the fault's end to the updater caught up (its --until-idle exit), ms. */
+  recoveryMs: number;
+  faultMs: number;
+}
+
+/**
+ * Runs `cdp updater --until-idle` (small units, /readyz on a port of its own) with `env`, waits until
+ * `progress()` reaches `at`, then calls `fault.begin()`, samples /readyz every 200 ms for `holdMs`,
+ * calls `fault.end()`, and waits for the updater to finish on its own. Fails with the output when it
+ * exits non-zero or does not finish within `timeoutMs`.
+ */
+export async function runThroughFault(options: {
+  env: NodeJS.ProcessEnv;
+  progress: () => Promise<number>;
+  at: number;
+  fault: { begin: () => Promise<void> | void; end: () => Promise<void> | void };
+  holdMs: number;
+  timeoutMs?: number;
+  extraArgs?: string[];
+  /** The scenario's Redis key prefix (never the default one on a shared server). */
+  redisNamespace: string;
+}): Promise<FaultRun> {
+  const metricsPort = await freePort();
+  const p = spawnCdp(updaterArgs({ extra: options.extraArgs, redisNamespace: options.redisNamespace }), {
+    ...options.env,
+    CDP_METRICS_PORT: String(metricsPort),
+    LOG_LEVEL: 'info',
+  });
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  const fail = (what: string) => {
+    p.child.kill('SIGKILL');
+    return new Error(`${what}:\n${p.output().slice(-8000)}`);
+  };
+  while (p.child.exitCode === null && Date.now() < deadline) {
+    const n = await options.progress().catch(() => 0);
+    if (n >= options.at) break;
+    await sleep(20);
+  }
+  if (p.child.exitCode !== null) throw fail(`the updater exited (${p.child.exitCode}) before the fault`);
+  if (Date.now() >= deadline) throw fail('no progress before the fault');
+  const beforeFault = p.output().length;
+  const faultStart = Date.now();
+  await options.fault.begin();
+  const duringFault: FaultRun['duringFault'] = [];
+  while (Date.now() - faultStart < options.holdMs) {
+    await sleep(200);
+    duringFault.push(await readyz(metricsPort));
+  }
+  const atFaultEnd = p.output().length;
+  await options.fault.end();
+  const faultEnd = Date.now();
+  const result = await Promise.race([p.exited, sleep(Math.max(1000, deadline - Date.now())).then(() => null)]);
+  if (result === null) throw fail('the updater did not catch up after the fault');
+  if (result.code !== 0) throw fail(`the updater exited ${result.code ?? result.signal}`);
+  const output = p.output();
+  if (process.env.CDP_FAULT_LOG_DIR) {
+    (await import('node:fs')).writeFileSync(`${process.env.CDP_FAULT_LOG_DIR}/updater-${Date.now()}.log`, output);
+  }
+  const lines = (from: number, to: number) =>
+    output
+      .slice(from, to)
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+  return {
+    process: p,
+    output,
+    duringFault,
+    linesDuringFault: lines(beforeFault, atFaultEnd),
+    linesAfterFault: lines(atFaultEnd, output.length),
+    recoveryMs: Date.now() - faultEnd,
+    faultMs: faultEnd - faultStart,
+  };
+}
+
+/** The JSON log lines at `level` or above (pino: 40 warn, 50 error). */
+export function logLines(lines: readonly string[], minLevel = 40): { level: number; msg: string; line: string }[] {
+  const out: { level: number; msg: string; line: string }[] = [];
+  for (const line of lines) {
+    try {
+      const j = JSON.parse(line) as { level?: number; msg?: string };
+      if ((j.level ?? 0) >= minLevel) out.push({ level: j.level ?? 0, msg: j.msg ?? '', line });
+    } catch {
+      // not a log line (the counters table)
+    }
+  }
+  return out;
+}
+
+/** Fact tables and the manifest topic whose valid first copies each holds. */
+const FACT_TABLES: [string, string][] = [
+  ['purchase_transactions', 'cdp.purchases.v1'],
+  ['customer_service', 'cdp.service-interactions.v1'],
+  ['campaign_responses', 'cdp.campaign-responses.v1'],
+  ['website_behavior', 'cdp.web-sessions.v1'],
+];
+
+export interface FaultFigures {
+  fault: string;
+  produced: number;
+  lost: number;
+  doubleCounted: number;
+  faultMs: number;
+  recoveryMs: number;
+  warnLines: number;
+}
+
+/**
+ * After a run through a fault: every message counted once (applied + duplicate + dead-lettered =
+ * produced per topic), every fact recorded exactly once, and customer_360 equal to the batch
+ * recompute. Returns the figures of the run (appended as a JSON line to $CDP_FAULT_REPORT when set).
+ */
+export async function expectExactAfterFault(
+  fault: string,
+  pool: import('pg').Pool,
+  asOf: string,
+  manifest: Manifest,
+  prefix: string,
+  run: FaultRun,
+  streamVersusBatch: (
+    pool: import('pg').Pool,
+    asOf: string,
+  ) => Promise<{ missingInActual: number; missingInExpected: number; columns: unknown[]; rowsCompared: number }>,
+): Promise<FaultFigures> {
+  const counts = parseCountersTable(run.output);
+  const counted = Object.entries(counts)
+    .filter(([topic]) => topic.startsWith(prefix))
+    .reduce((n, [, c]) => n + c.applied + c.duplicate + c.deadLettered, 0);
+  const produced = manifest.totals.messages;
+  // Counted more than produced: some message counted twice; fewer: lost (facts missing say the same).
+  let lost = Math.max(0, produced - counted);
+  let doubled = Math.max(0, counted - produced);
+  for (const [table, topic] of FACT_TABLES) {
+    const n = Number((await pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+    const want = manifest.topics[topic]!.validFirst;
+    lost += Math.max(0, want - n);
+    doubled += Math.max(0, n - want);
+  }
+  expect({ lost, doubled }).toEqual({ lost: 0, doubled: 0 });
+  expect(expectAllCounted(counts, manifest, prefix)).toBe(produced);
+  const diff = await streamVersusBatch(pool, asOf);
+  expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
+  expect(diff.rowsCompared).toBeGreaterThan(0);
+  const figures: FaultFigures = {
+    fault,
+    produced,
+    lost,
+    doubleCounted: doubled,
+    faultMs: run.faultMs,
+    recoveryMs: run.recoveryMs,
+    warnLines: logLines([...run.linesDuringFault, ...run.linesAfterFault]).length,
+  };
+  if (process.env.CDP_FAULT_REPORT) {
+    (await import('node:fs')).appendFileSync(process.env.CDP_FAULT_REPORT, `${JSON.stringify(figures)}\n`);
+  }
+  return figures;
+}
