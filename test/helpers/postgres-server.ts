@@ -6,6 +6,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -46,12 +47,26 @@ function ownerIds(): { uid: number; gid: number } | null {
   return { uid: Number(line), gid: Number(gid) };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface PrivatePostgres {
   port: number;
   /** The superuser `postgres` with its password, database `postgres`, no TLS parameters. */
   url(options?: { password?: string; host?: string; database?: string }): string;
   password: string;
   logfile: string;
+  /** A fast shutdown (clients disconnected, a checkpoint); start() brings it back on the same port and data. */
+  shutdown(): Promise<void>;
+  /** SIGKILL to the postmaster and every backend, as in a crash; start() recovers from the WAL. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,7 +122,9 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   }
   const port = await freePort();
   const logfile = path.join(dir, 'postgres.log');
-  asOwner(pgCtl, ['-D', data, '-l', logfile, '-w', '-t', '60', 'start', '-o', `-p ${port} ${settings.join(' ')}`]);
+  const start = async () =>
+    asOwner(pgCtl, ['-D', data, '-l', logfile, '-w', '-t', '60', 'start', '-o', `-p ${port} ${settings.join(' ')}`]);
+  await start();
   let stopped = false;
   return {
     port,
@@ -115,6 +132,25 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     logfile,
     url: (o = {}) =>
       `postgres://postgres:${encodeURIComponent(o.password ?? password)}@${o.host ?? '127.0.0.1'}:${port}/${o.database ?? 'postgres'}`,
+    start,
+    shutdown: async () => asOwner(pgCtl, ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']),
+    kill: async () => {
+      const postmaster = Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map(Number);
+      for (const pid of [postmaster, ...children]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      // The port is free and the backends gone once no process of ours is left.
+      for (let i = 0; i < 200 && [postmaster, ...children].some(alive); i++)
+        await new Promise((r) => setTimeout(r, 25));
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
