@@ -297,19 +297,58 @@ function latestPerId<R>(records: readonly SourcedRecord<R>[], idOf: (r: R) => nu
   return [...best.values()];
 }
 
-/** Upserts reference records latest-wins; returns the records that became the current version. */
+/** What upserting reference records did. */
+export interface RecordsUpserted<R> {
+  /** The records that became the current version. */
+  won: R[];
+  /**
+   * Per input record (in order), whether it repeats what was already recorded: the stored row, or an
+   * earlier record of the same call, has the same id, values and CloudEvents time. A producer's re-send
+   * or a redelivery of a record is such a repeat; it changes nothing and counts as a duplicate.
+   */
+  repeated: boolean[];
+}
+
+function sameRecordSql<R>(t: RecordTable<R>): string {
+  const names = [t.id, ...t.columns.map((c) => c[0]), 'event_time'];
+  const types = ['int4', ...t.columns.map((c) => c[1]), 'text'];
+  const params = types.map((ty, i) => `$${i + 1}::${ty}[]`).join(', ');
+  const cur = names.map((n) => `cur.${n}`).join(', ');
+  const inp = names.map((n) => `u.${n}`).join(', ');
+  return `SELECT u.ord::int AS ord, (${cur}) IS NOT DISTINCT FROM (${inp}) AS same
+FROM unnest(${params}) WITH ORDINALITY AS u(${names.join(', ')}, ord)
+JOIN ${t.table} AS cur ON cur.${t.id} = u.${t.id}`;
+}
+
+/**
+ * Upserts reference records latest-wins, after reading which of them repeat what is stored (one
+ * lookup by primary key; see RecordsUpserted.repeated).
+ */
 async function upsertRecords<R>(
   db: Queryable,
   t: RecordTable<R>,
   sql: string,
   records: readonly SourcedRecord<R>[],
-): Promise<R[]> {
-  if (records.length === 0) return [];
+): Promise<RecordsUpserted<R>> {
+  if (records.length === 0) return { won: [], repeated: [] };
+  const repeated = records.map(() => false);
+  const keys = records.map((r) => JSON.stringify([t.idOf(r.data), ...t.values(r.data), r.time]));
+  const seen = new Set<string>();
+  keys.forEach((k, i) => {
+    if (seen.has(k)) repeated[i] = true;
+    seen.add(k);
+  });
+  const probe = records.map((r) => [t.idOf(r.data), ...t.values(r.data), r.time]);
+  const stored = await db.query<{ ord: number; same: boolean }>(
+    sameRecordSql(t),
+    columnsOf(probe, t.columns.length + 2),
+  );
+  for (const row of stored.rows) if (row.same) repeated[row.ord - 1] = true;
   const latest = latestPerId(records, t.idOf);
   const rows = latest.map((r) => [t.idOf(r.data), ...t.values(r.data), r.time, r.src, r.seq]);
   const res = await db.query<{ id: number }>(sql, columnsOf(rows, t.columns.length + 4));
   const won = new Set(res.rows.map((r) => r.id));
-  return latest.filter((r) => won.has(t.idOf(r.data))).map((r) => r.data);
+  return { won: latest.filter((r) => won.has(t.idOf(r.data))).map((r) => r.data), repeated };
 }
 
 export function upsertCustomers(db: Queryable, records: readonly SourcedRecord<CustomerRecord>[]) {

@@ -190,19 +190,16 @@ export class ProfilePipeline {
       this.upsertIsolating('customer_info', customers, (xs) => upsertCustomers(db, xs)),
     ]);
     const refused: Rejected[] = [];
-    const keep = <T>(list: readonly Accepted<T>[], done: readonly (null | Refused)[]): Accepted<T>[] =>
-      list.filter((a, i) => {
+    // A redelivered record that changes nothing is a duplicate (a redelivered fact adds no row either).
+    const count = <T>(list: readonly Accepted<T>[], done: readonly (boolean | Refused)[]) =>
+      list.forEach((a, i) => {
         const r = done[i];
-        if (!(r instanceof Refused)) return true;
-        refused.push(this.refusal(a, r));
-        return false;
+        if (r instanceof Refused) refused.push(this.refusal(a, r));
+        else counters.add(a.message.topic, r ? 'duplicate' : 'applied');
       });
-    const recorded = [
-      ...keep(products, productsDone),
-      ...keep(campaigns, campaignsDone),
-      ...keep(customers, customersDone),
-    ];
-    for (const r of recorded) counters.add(r.message.topic, 'applied');
+    count(products, productsDone);
+    count(campaigns, campaignsDone);
+    count(customers, customersDone);
 
     const ops: ApplyOp[] = [];
     const touched = new Set<number>();
@@ -391,20 +388,18 @@ export class ProfilePipeline {
   }
 
   /**
-   * Upserts reference records, isolating the ones the database refuses: one entry per record, null
-   * when written (or older than the stored one), Refused when the database would not take it.
+   * Upserts reference records, isolating the ones the database refuses: one entry per record, whether
+   * it repeated what was stored (a redelivery that changes nothing) when written (or older than the
+   * stored one), Refused when the database would not take it.
    */
   private upsertIsolating<T>(
     table: string,
     records: readonly Accepted<T>[],
-    upsert: (records: readonly SourcedRecord<T>[]) => Promise<unknown>,
-  ): Promise<(null | Refused)[]> {
+    upsert: (records: readonly SourcedRecord<T>[]) => Promise<{ repeated: readonly boolean[] }>,
+  ): Promise<(boolean | Refused)[]> {
     return writeIsolating(
       records,
-      async (xs) => {
-        await upsert(xs.map(sourcedRecord));
-        return xs.map(() => null);
-      },
+      async (xs) => (await upsert(xs.map(sourcedRecord))).repeated,
       this.isolateOptions(table),
     );
   }
