@@ -10,6 +10,8 @@ export interface KafkaOptions {
   clientId: string;
   /** kafkajs logs go here, as a child logger `{ component: 'kafkajs', namespace }`. */
   logger: Logger;
+  /** Broker outages at debug only: the process reports them itself (the updater's watch). */
+  quietOutages?: boolean;
   /** TCP connect timeout per broker, ms. */
   connectionTimeout?: number;
   /** Time a broker has to answer one request, ms. */
@@ -40,20 +42,54 @@ function kafkaLevel(pinoLevel: string): logLevel {
   }
 }
 
+/** kafkajs lines that mean a broker cannot be reached: the first one starts an outage. */
+const CONNECTION_TROUBLE =
+  /Connection (error|timeout|closed)|Failed to connect|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|KafkaJSConnection|KafkaJSNumberOfRetriesExceeded|Restarting the consumer/;
+
+/** Answers of a broker that is coming back (coordinator loading, group rejoin, leaders moving): debug during an outage. */
+const BROKER_SETTLING =
+  /coordinator is not aware of this member|coordinator is not available|coordinator is loading|not the correct coordinator|leader is not available|not the leader|out of order sequence|re-joining the group|Crash:/;
+
+/** Connection trouble after this long without any is a new outage, ms. */
+const OUTAGE_QUIET_MS = 30_000;
+
 /**
  * Forwards kafkajs log entries to pino at the matching level. kafkajs adds `timestamp` and
  * `logger: 'kafkajs'` to every entry; pino has its own time and the child binding says where the
  * line came from, so both are dropped.
  */
-export function pinoLogCreator(logger: Logger): () => (entry: LogEntry) => void {
+export function pinoLogCreator(
+  logger: Logger,
+  options: { quietOutages?: boolean } = {},
+): () => (entry: LogEntry) => void {
   const base = logger.child({ component: 'kafkajs' });
+  // While the brokers are away kafkajs logs every failed connect, retry and rejoin of every client,
+  // with a stack: the first such line of an outage is a warning, the rest debug.
+  let lastConnectionTrouble = 0;
   return () =>
     ({ namespace, level, log }) => {
       const { message, timestamp: _t, logger: _l, ...extra } = log;
-      const fields = { namespace, ...extra };
+      let fields: Record<string, unknown> = { namespace, ...extra };
       // The updater reports a failed unit itself, in one line without a stack; kafkajs logs one per
       // partition batch and retry, with the stack.
       if (message === 'Error when calling eachBatch') level = logLevel.DEBUG;
+      // A notice at every idempotent producer's creation: our sends are bounded on purpose.
+      if (message.startsWith('Limiting retries for the idempotent producer')) level = logLevel.DEBUG;
+      const text = `${message} ${String(extra.error ?? '')}`;
+      const now = Date.now();
+      const inOutage = now - lastConnectionTrouble <= OUTAGE_QUIET_MS;
+      if (level <= logLevel.WARN && inOutage && BROKER_SETTLING.test(text)) {
+        level = logLevel.DEBUG;
+      } else if (level <= logLevel.WARN && CONNECTION_TROUBLE.test(text)) {
+        lastConnectionTrouble = now;
+        if (!inOutage && !options.quietOutages) {
+          const { stack: _s, ...rest } = fields;
+          fields = rest;
+          base.warn(fields, `${message} (kafkajs reconnects with backoff; further lines of this outage at debug)`);
+          return;
+        }
+        level = logLevel.DEBUG;
+      }
       switch (level) {
         case logLevel.ERROR:
           base.error(fields, message);
@@ -86,7 +122,7 @@ export function createKafka(options: KafkaOptions): Kafka {
     requestTimeout: options.requestTimeout ?? 30_000, // ms
     retry: options.retry ?? { initialRetryTime: 300, maxRetryTime: 30_000, retries: 10 }, // ms
     logLevel: kafkaLevel(options.logger.level),
-    logCreator: pinoLogCreator(options.logger),
+    logCreator: pinoLogCreator(options.logger, { quietOutages: options.quietOutages }),
   });
 }
 

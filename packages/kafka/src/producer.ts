@@ -14,3 +14,69 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
 }
+
+/** Broker answers that leave an idempotent producer's sequence numbers wrong for good. */
+const STALE_PRODUCER_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+]);
+
+function isStaleProducerError(err: unknown): boolean {
+  for (
+    let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, i = 0;
+    e && i < 8;
+    i++
+  ) {
+    if (typeof e.type === 'string' && STALE_PRODUCER_ERRORS.has(e.type)) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
+
+/**
+ * An idempotent producer that replaces itself when the broker no longer accepts its sequence numbers.
+ * A broker that crashed (or a send that timed out and went on in the background) can answer
+ * OUT_OF_ORDER_SEQUENCE_NUMBER; kafkajs calls that non-retriable and keeps its producer id and
+ * sequences, so every later send would fail the same way. The failed send still rejects (its caller
+ * retries its unit of work); the next send goes through a new producer with a new producer id.
+ */
+export function createRecoveringProducer(kafka: Kafka, onReplace?: (err: unknown) => void): Producer {
+  let current = createIdempotentProducer(kafka);
+  let connected = false;
+  const wrapper = new Proxy(current, {
+    get(_target, prop) {
+      if (prop === 'send') {
+        return async (record: Parameters<Producer['send']>[0]) => {
+          const producer = current;
+          try {
+            return await producer.send(record);
+          } catch (err) {
+            if (isStaleProducerError(err) && producer === current) {
+              onReplace?.(err);
+              current = createIdempotentProducer(kafka);
+              producer.disconnect().catch(() => {});
+              if (connected) await current.connect().catch(() => {});
+            }
+            throw err;
+          }
+        };
+      }
+      if (prop === 'connect') {
+        return async () => {
+          connected = true;
+          await current.connect();
+        };
+      }
+      if (prop === 'disconnect') {
+        return async () => {
+          connected = false;
+          await current.disconnect();
+        };
+      }
+      const value = (current as unknown as Record<PropertyKey, unknown>)[prop];
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
+  return wrapper;
+}

@@ -3,9 +3,9 @@ import type { RedisClient } from '@cdp360/redis';
 import type { Pool } from 'pg';
 import type { UpdaterEvents } from './instrumentation';
 
-export type WatchedService = 'postgres' | 'redis';
+export type WatchedService = 'postgres' | 'redis' | 'kafka';
 
-const NAMES: Record<WatchedService, string> = { postgres: 'Postgres', redis: 'Redis' };
+const NAMES: Record<WatchedService, string> = { postgres: 'Postgres', redis: 'Redis', kafka: 'Kafka' };
 
 export interface DependencyWatchOptions {
   /** How often each service is asked while running, ms. */
@@ -13,6 +13,9 @@ export interface DependencyWatchOptions {
   /** How long a probe may take before the service counts as not answering, ms. */
   timeoutMs?: number;
 }
+
+/** How long after an outage failures are still taken as its consequences, ms. */
+const AFTERMATH_MS = 30_000;
 
 interface Probe {
   service: WatchedService;
@@ -22,7 +25,7 @@ interface Probe {
 }
 
 /**
- * Keeps asking Postgres (`SELECT 1`) and Redis (`PING`) whether they answer, so that the updater knows
+ * Keeps asking Postgres (`SELECT 1`), Redis (`PING`) and the Kafka brokers (metadata) whether they answer, so that the updater knows
  * when one is gone and when it is back: readiness (/readyz) says so, and the log gets one line when an
  * outage starts and one when it ends, whatever the number of units, connections and retries that fail
  * in between. A probe that does not answer within the timeout counts as an outage too (a stalled
@@ -37,7 +40,7 @@ export class DependencyWatch {
   private readonly waiters = new Set<() => void>();
 
   constructor(
-    deps: { db: Pool; redis: RedisClient },
+    deps: { db: Pool; redis: RedisClient; kafka?: () => Promise<unknown> },
     private readonly events: UpdaterEvents,
     private readonly logger: Logger,
     options: DependencyWatchOptions = {},
@@ -54,6 +57,7 @@ export class DependencyWatch {
         downSince: null,
       },
     ];
+    if (deps.kafka) this.probes.push({ service: 'kafka', run: deps.kafka, inflight: null, downSince: null });
   }
 
   start(): void {
@@ -85,13 +89,21 @@ export class DependencyWatch {
   }
 
   /**
-   * A unit failed with `err`: asks the services now and tells whether one of them is down (the
-   * failure is then that outage's, already reported).
+   * A unit failed with `err`: asks the services now and tells whether one of them is down, or came
+   * back less than AFTERMATH_MS ago (a publish that timed out in the outage, a producer sequence the
+   * restarted broker refuses): the failure is then that outage's, already reported.
    */
   async explains(_err: unknown): Promise<boolean> {
     await this.check();
-    return this.down.length > 0;
+    return this.disrupted;
   }
+
+  /** Whether a service is down now or was a moment ago (see explains). */
+  get disrupted(): boolean {
+    return this.down.length > 0 || Date.now() - this.lastRecovery < AFTERMATH_MS;
+  }
+
+  private lastRecovery = 0;
 
   /**
    * Resolves once every service answers again, `stillWanted()` turns false, or `maxMs` passed: a
@@ -144,6 +156,7 @@ export class DependencyWatch {
     if (p.downSince === null) return;
     const downMs = Date.now() - p.downSince;
     p.downSince = null;
+    this.lastRecovery = Date.now();
     this.publish();
     this.logger.info(
       { service: p.service, downMs },

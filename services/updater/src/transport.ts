@@ -32,6 +32,8 @@ export interface Transport {
    */
   readonly failed?: Promise<Error>;
   readonly units: number;
+  /** Asks the brokers once, without retries (the DependencyWatch calls it); absent: not watched. */
+  probe?(): Promise<void>;
   /** Tells a failed unit whether a store is down, and lets it wait until it is back (set before start). */
   watch?: DependencyWatch;
   /** Stops reading: the unit in progress finishes and is committed; the rest is left for redelivery. */

@@ -73,7 +73,11 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
   const { pipeline } = ctx;
   // Postgres and Redis lost while running: readiness and one log line per outage and recovery; failed
   // units wait for the service instead of being retried into the outage.
-  const watch = new DependencyWatch({ db: ctx.db, redis: ctx.redis }, pipeline.events, logger);
+  const watch = new DependencyWatch(
+    { db: ctx.db, redis: ctx.redis, kafka: source.probe ? () => source.probe!() : undefined },
+    pipeline.events,
+    logger,
+  );
   source.watch = watch;
 
   let stopRequested: (reason: UpdaterSummary['reason']) => void = () => {};

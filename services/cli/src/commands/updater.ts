@@ -83,6 +83,13 @@ export function registerUpdaterCommand(program: Command): void {
         process.stderr.write(
           `updater stopped (${summary.reason}) after ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.units} units\n${countersTable(summary.counters)}`,
         );
+        // Everything is committed and closed. A send abandoned during a broker outage (its unit was
+        // retried) may still be retrying inside kafkajs for minutes; it has nothing left to do, so it
+        // must not keep the process from exiting.
+        setTimeout(() => {
+          logger.debug('exiting with background Kafka retries still pending');
+          process.exit(0);
+        }, 2_000).unref();
       },
     );
 }

@@ -42,6 +42,28 @@ export interface KafkaSourceOptions {
   onFatal?: (err: Error) => void;
 }
 
+/** What a unit of nothing but already applied messages did. */
+function emptyResult(): UnitResult {
+  return {
+    counters: new Counters(),
+    rowsWritten: 0,
+    recovered: false,
+    triggers: 0,
+    deadLetters: new Map(),
+    eventTimes: [],
+    erased: 0,
+  };
+}
+
+/**
+ * The unit's error as kafkajs retries it: marked retriable. Not as `cause`: kafkajs decides on the
+ * innermost cause.
+ */
+function retriable(err: unknown): unknown {
+  if (!(err instanceof Error) || (err as { retriable?: unknown }).retriable !== false) return err;
+  return Object.assign(new Error(err.message), { name: 'CdpUnitFailed', retriable: true, original: err });
+}
+
 /** The longest a failed batch waits for a store to come back before kafkajs retries it anyway, ms. */
 const OUTAGE_WAIT_MS = 60_000;
 
@@ -214,7 +236,13 @@ export class KafkaSource {
     } catch (err) {
       // A topic we publish to is gone: every unit would fail the same way.
       if (err instanceof MissingTopicsError) this.fatalError(err);
-      else await this.unitFailed(err, () => isRunning() && !isStale());
+      else {
+        await this.unitFailed(err, () => isRunning() && !isStale());
+        // kafkajs stops the consumer for good (no restart, no exit) on an error it calls
+        // non-retriable, such as a producer's refused sequence: but a failed unit is always worth
+        // fetching again, and the fatal cases are handled above and in onFatal.
+        throw retriable(err);
+      }
       throw err;
     } finally {
       clearInterval(beat);
@@ -245,11 +273,45 @@ export class KafkaSource {
   }
 
   private readonly reported = new WeakSet<object>();
+  /** Per stream (`topic/partition`), the last offset of a unit this process completed. */
+  private readonly completed = new Map<string, number>();
+
+  /**
+   * The unit's messages less those this process already took through a completed unit, and less
+   * second copies of one position. Both come when kafkajs fetches a partition again while a batch of
+   * it is still queued here (the consumer restarted after a broker outage) or after a lost commit:
+   * their effects are durable, so they are committed but neither applied nor counted again. Decided
+   * when the unit runs, as units run one after another.
+   */
+  private notYetApplied(batches: readonly PartitionBatch[]): SourceMessage[] {
+    const out: SourceMessage[] = [];
+    const taken = new Set<string>();
+    let skipped = 0;
+    for (const b of batches) {
+      const done = this.completed.get(`${b.topic}/${b.partition}`) ?? -1;
+      for (const m of b.messages) {
+        const id = `${m.stream}/${m.seq}`;
+        if (m.seq <= done || taken.has(id)) {
+          skipped++;
+          continue;
+        }
+        taken.add(id);
+        out.push(m);
+      }
+    }
+    if (skipped > 0) this.log.debug({ messages: skipped }, 'skipping messages this process already applied');
+    return out;
+  }
 
   private async runUnit(batches: PartitionBatch[]): Promise<UnitResult> {
     const started = Date.now();
-    const messages = batches.length === 1 ? batches[0]!.messages : batches.flatMap((b) => b.messages);
-    const result = await this.pipeline.processUnit(messages);
+    const messages = this.notYetApplied(batches);
+    const result = messages.length > 0 ? await this.pipeline.processUnit(messages) : emptyResult();
+    for (const b of batches) {
+      const last = Number(b.lastOffset);
+      const stream = `${b.topic}/${b.partition}`;
+      if ((this.completed.get(stream) ?? -1) < last) this.completed.set(stream, last);
+    }
     // Effects are durable: now the positions may be committed (next offset = last + 1).
     const offsets = batches.map((b) => ({
       topic: b.topic,
@@ -261,7 +323,9 @@ export class KafkaSource {
     } catch (err) {
       // Typically a rebalance: the partitions' new owner redelivers from the last commit, and the
       // positions make that redelivery change nothing.
-      this.log.warn({ err, partitions: offsets.length }, 'offset commit failed; the batch will be redelivered');
+      const line = { err: err instanceof Error ? err.message : String(err), partitions: offsets.length };
+      if (this.options.watch?.disrupted) this.log.debug(line, 'offset commit failed; the batch will be redelivered');
+      else this.log.warn(line, 'offset commit failed; the batch will be redelivered');
     }
     this.counters.merge(result.counters);
     this.units++;

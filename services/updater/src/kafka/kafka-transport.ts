@@ -1,10 +1,11 @@
 import type { Config, Logger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import {
+  bounded,
   cdpTopicSpecs,
   compressionType,
-  createIdempotentProducer,
   createKafka,
+  createRecoveringProducer,
   groupLag,
   requireTopics,
   sendTombstones,
@@ -20,6 +21,9 @@ export interface KafkaTransportOptions {
   /** kafkajs fetch size per partition, bytes (small values make many small units: tests). */
   maxBytesPerPartition?: number;
 }
+
+/** The longest one probe of the brokers may take, ms. */
+const PROBE_TIMEOUT_MS = 2_500;
 
 /** How long the source must have been quiet before the group lag is asked, ms. */
 const QUIET_MS = 250;
@@ -45,8 +49,14 @@ export class KafkaTransport extends SourceTransport<KafkaSource> implements Tran
     private readonly options: KafkaTransportOptions = {},
   ) {
     super();
-    this.kafka = createKafka({ ...config.kafka, clientId: 'cdp-updater', logger });
-    this.producer = createIdempotentProducer(this.kafka);
+    this.kafka = createKafka({ ...config.kafka, clientId: 'cdp-updater', logger, quietOutages: true });
+    // A broker restart can leave the producer's sequence numbers refused for good: it is replaced then.
+    this.producer = createRecoveringProducer(this.kafka, (err) =>
+      logger.info(
+        { err: err instanceof Error ? err.message : String(err) },
+        'the broker refused the producer sequence; using a new producer id',
+      ),
+    );
     this.admin = this.kafka.admin();
     const names = topicNames(config.topicPrefix);
     const send = {
@@ -104,6 +114,31 @@ export class KafkaTransport extends SourceTransport<KafkaSource> implements Tran
     });
   }
 
+  private probeAdmin: Admin | null = null;
+
+  /** One metadata request, no retries: whether the brokers answer (the DependencyWatch asks). */
+  async probe(): Promise<void> {
+    this.probeAdmin ??= this.kafka.admin({ retry: { retries: 0 } });
+    const admin = this.probeAdmin;
+    try {
+      // Bounded here, below the watch's timeout: a request to a broker that went away can hang
+      // until kafkajs' request timeout, and the watch asks again only once a probe has settled.
+      await bounded(
+        (async () => {
+          await admin.connect();
+          await admin.describeCluster();
+        })(),
+        PROBE_TIMEOUT_MS,
+        'asking the brokers for metadata',
+      );
+    } catch (err) {
+      // A fresh client next time: one whose broker went away may keep failing after it is back.
+      this.probeAdmin = null;
+      admin.disconnect().catch(() => {});
+      throw err;
+    }
+  }
+
   async idle(): Promise<boolean> {
     const source = this.source;
     if (!source || source.busy || Date.now() - source.lastActivity < QUIET_MS) return false;
@@ -112,6 +147,6 @@ export class KafkaTransport extends SourceTransport<KafkaSource> implements Tran
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.probeAdmin?.disconnect()]);
   }
 }
