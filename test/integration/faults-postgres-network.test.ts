@@ -44,7 +44,16 @@ describe('faults: the network between the updater and Postgres', () => {
       fault,
       holdMs,
     });
-    const figures = await expectExactAfterFault(name, s.db.pool, s.asOf, manifest, s.prefix, run, streamVersusBatch);
+    const figures = await expectExactAfterFault(
+      name,
+      s.kafka,
+      s.db.pool,
+      s.asOf,
+      manifest,
+      s.prefix,
+      run,
+      streamVersusBatch,
+    );
     return { run, figures };
   }
 

@@ -57,7 +57,7 @@ describe('faults: Postgres restarted and killed mid-run', () => {
       fault,
       holdMs,
     });
-    await expectExactAfterFault(name, pool, s.asOf, manifest, s.prefix, run, streamVersusBatch);
+    await expectExactAfterFault(name, s.kafka, pool, s.asOf, manifest, s.prefix, run, streamVersusBatch);
     return run;
   }
 

@@ -50,7 +50,7 @@ describe('faults: the network between the updater and Redis', () => {
       fault,
       holdMs,
     });
-    await expectExactAfterFault(name, s.db.pool, s.asOf, manifest, s.prefix, run, streamVersusBatch);
+    await expectExactAfterFault(name, s.kafka, s.db.pool, s.asOf, manifest, s.prefix, run, streamVersusBatch);
     return run;
   }
 
