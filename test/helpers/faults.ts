@@ -145,13 +145,20 @@ export async function runThroughFault(options: {
   const beforeFault = p.output().length;
   const faultStart = Date.now();
   await options.fault.begin();
+  // Readiness is sampled until the fault has ended (a restart that takes a while is part of it).
   const duringFault: FaultRun['duringFault'] = [];
-  while (Date.now() - faultStart < options.holdMs) {
-    await sleep(200);
-    duringFault.push(await readyz(metricsPort));
-  }
+  let ended = false;
+  const sampling = (async () => {
+    while (!ended) {
+      await sleep(200);
+      duringFault.push(await readyz(metricsPort));
+    }
+  })();
+  await sleep(options.holdMs);
   const atFaultEnd = p.output().length;
   await options.fault.end();
+  ended = true;
+  await sampling;
   const faultEnd = Date.now();
   const result = await Promise.race([p.exited, sleep(Math.max(1000, deadline - Date.now())).then(() => null)]);
   if (result === null) throw fail('the updater did not catch up after the fault');

@@ -302,16 +302,18 @@ export interface RecordsUpserted<R> {
   /** The records that became the current version. */
   won: R[];
   /**
-   * Per input record (in order), whether it repeats what was already recorded: the stored row, or an
-   * earlier record of the same call, has the same id, values and CloudEvents time. A producer's re-send
-   * or a redelivery of a record is such a repeat; it changes nothing and counts as a duplicate.
+   * Per input record (in order), whether it is a redelivery that changes nothing: the stored row came
+   * from this very message (same source position) with the same values and time, or an earlier record
+   * of the same call has the same position. It counts as a duplicate, as a redelivered fact adds no
+   * second row. (A producer's re-send has another position and counts as applied: reference tables
+   * keep no event id to tell it by.)
    */
   repeated: boolean[];
 }
 
 function sameRecordSql<R>(t: RecordTable<R>): string {
-  const names = [t.id, ...t.columns.map((c) => c[0]), 'event_time'];
-  const types = ['int4', ...t.columns.map((c) => c[1]), 'text'];
+  const names = [t.id, ...t.columns.map((c) => c[0]), 'event_time', 'src'];
+  const types = ['int4', ...t.columns.map((c) => c[1]), 'text', 'text'];
   const params = types.map((ty, i) => `$${i + 1}::${ty}[]`).join(', ');
   const cur = names.map((n) => `cur.${n}`).join(', ');
   const inp = names.map((n) => `u.${n}`).join(', ');
@@ -321,8 +323,8 @@ JOIN ${t.table} AS cur ON cur.${t.id} = u.${t.id}`;
 }
 
 /**
- * Upserts reference records latest-wins, after reading which of them repeat what is stored (one
- * lookup by primary key; see RecordsUpserted.repeated).
+ * Upserts reference records latest-wins, after reading which of them are redeliveries of what is stored
+ * (one lookup by primary key; see RecordsUpserted.repeated).
  */
 async function upsertRecords<R>(
   db: Queryable,
@@ -332,16 +334,15 @@ async function upsertRecords<R>(
 ): Promise<RecordsUpserted<R>> {
   if (records.length === 0) return { won: [], repeated: [] };
   const repeated = records.map(() => false);
-  const keys = records.map((r) => JSON.stringify([t.idOf(r.data), ...t.values(r.data), r.time]));
   const seen = new Set<string>();
-  keys.forEach((k, i) => {
-    if (seen.has(k)) repeated[i] = true;
-    seen.add(k);
+  records.forEach((r, i) => {
+    if (seen.has(r.src)) repeated[i] = true;
+    seen.add(r.src);
   });
-  const probe = records.map((r) => [t.idOf(r.data), ...t.values(r.data), r.time]);
+  const probe = records.map((r) => [t.idOf(r.data), ...t.values(r.data), r.time, r.src]);
   const stored = await db.query<{ ord: number; same: boolean }>(
     sameRecordSql(t),
-    columnsOf(probe, t.columns.length + 2),
+    columnsOf(probe, t.columns.length + 3),
   );
   for (const row of stored.rows) if (row.same) repeated[row.ord - 1] = true;
   const latest = latestPerId(records, t.idOf);
