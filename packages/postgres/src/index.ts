@@ -7,6 +7,7 @@ export * from './pool';
 export * from './probe-postgres';
 export * from './profile-facts';
 export * from './profile-reads';
+export * from './rebuild-facts';
 export * from './reconcile';
 export * from './scoring';
 export * from './sql-errors';

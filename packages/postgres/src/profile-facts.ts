@@ -154,7 +154,9 @@ export const STRUCTURAL_FACTS_COLUMNS: readonly (keyof StructuralRow)[] = [
   'marker_times',
 ];
 
-type Row = StructuralRow & { [aggregateColumn: string]: unknown };
+/** A row of the rebuild query: the structural columns and one per aggregate. */
+export type FactsRow = StructuralRow & { [aggregateColumn: string]: unknown };
+type Row = FactsRow;
 
 /**
  * Aggregates computed from the durable facts for customers with ids in [from, to]; markers of
@@ -179,6 +181,11 @@ export async function profilesFromFactsFor(
   if (customerIds.length === 0) return [];
   const res = await db.query<Row>(BY_IDS, [customerIds, Math.floor(options.markersSinceMicros ?? 0)]);
   return res.rows.map(fromRow);
+}
+
+/** A row of the rebuild query (or of the rebuild's bulk read, once its srcs are parsed) as a profile. */
+export function factsProfileFromRow(r: FactsRow): FactsProfile {
+  return fromRow(r);
 }
 
 function fromRow(r: Row): FactsProfile {

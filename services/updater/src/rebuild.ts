@@ -3,12 +3,19 @@ import {
   allCustomerIds,
   bumpUpdaterState,
   type FactsProfile,
-  profilesFromFacts,
-  profilesFromFactsFor,
   readUpdaterState,
+  rebuildProfilesFor,
+  rebuildProfilesInRange,
 } from '@cdp360/postgres';
 import { type AggregateStore, type StoredProfile, versionBase } from '@cdp360/redis';
 import type { Pool } from 'pg';
+
+/**
+ * Customers per bulk read: one statement per range of this many customers. Large enough that the
+ * per-statement costs (planning, the line-item join's scan) are shared by many customers, small
+ * enough that two ranges in flight stay a few tens of MB in Node.
+ */
+const DEFAULT_CHUNK = 10_000;
 
 /** Arbitrary constant for the rebuild advisory lock (one rebuild at a time across instances). */
 const REBUILD_LOCK = 360_360_001;
@@ -76,17 +83,26 @@ export async function rebuildAggregates(
       }
       const lostSet = new Set(lost);
       const ids = (await allCustomerIds(db)).filter((id) => !partial || lostSet.has(view.shardOfCustomer(id)));
-      const chunk = options.chunkSize ?? 2000;
+      const chunk = options.chunkSize ?? DEFAULT_CHUNK;
       const markersSinceMicros = store.markerHorizonMicros();
-      let done = 0;
-      for (let i = 0; i < ids.length; i += chunk) {
+      const read = (i: number): Promise<FactsProfile[]> => {
         const slice = ids.slice(i, i + chunk);
-        const profiles = partial
-          ? await profilesFromFactsFor(db, slice, { markersSinceMicros })
-          : await profilesFromFacts(db, slice[0]!, slice[slice.length - 1]!, { markersSinceMicros });
-        await store.load(profiles.map((p) => storedFromFacts(p, version)));
-        done += slice.length;
-        options.onProgress?.({ customers: done, total: ids.length });
+        return partial
+          ? rebuildProfilesFor(db, slice, { markersSinceMicros })
+          : rebuildProfilesInRange(db, slice[0]!, slice[slice.length - 1]!, { markersSinceMicros });
+      };
+      // One read ahead: Postgres computes the next range while this one is loaded into Redis.
+      let next = ids.length > 0 ? read(0) : undefined;
+      try {
+        for (let i = 0; i < ids.length; i += chunk) {
+          const profiles = await next!;
+          next = i + chunk < ids.length ? read(i + chunk) : undefined;
+          await store.load(profiles.map((p) => storedFromFacts(p, version)));
+          options.onProgress?.({ customers: Math.min(ids.length, i + chunk), total: ids.length });
+        }
+      } finally {
+        // A failed load leaves the read ahead running: wait for it (its error is not this one).
+        await next?.catch(() => {});
       }
       if (await store.publishEpoch(view, epoch)) {
         const durationMs = Date.now() - started;
