@@ -12,10 +12,10 @@ import type { Pool } from 'pg';
 
 /**
  * Customers per bulk read: one statement per range of this many customers. Large enough that the
- * per-statement costs (planning, the line-item join's scan) are shared by many customers, small
- * enough that two ranges in flight stay a few tens of MB in Node.
+ * per-statement costs (planning, merging the per-table aggregates) are shared by many customers, small
+ * enough that two ranges in flight stay small in Node (10,000 spent 25 % more CPU, mostly in GC).
  */
-const DEFAULT_CHUNK = 10_000;
+const DEFAULT_CHUNK = 5_000;
 
 /** Arbitrary constant for the rebuild advisory lock (one rebuild at a time across instances). */
 const REBUILD_LOCK = 360_360_001;
