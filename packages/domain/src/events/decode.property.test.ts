@@ -32,7 +32,7 @@ function runs(n: number): fc.Parameters<unknown> {
   return {
     seed: SEED,
     numRuns: Math.ceil(n * SCALE),
-    interruptAfterTimeLimit: 120_000 * SCALE,
+    interruptAfterTimeLimit: 300_000 * SCALE,
     markInterruptAsFailure: true,
   };
 }
