@@ -149,9 +149,16 @@ export async function runThroughFault(options: {
   const duringFault: FaultRun['duringFault'] = [];
   let ended = false;
   const sampling = (async () => {
-    while (!ended) {
+    const gone = () => p.child.exitCode !== null || p.child.signalCode !== null;
+    while (!ended && !gone()) {
       await sleep(200);
-      duringFault.push(await readyz(metricsPort));
+      const sample = await readyz(metricsPort);
+      // The updater may drain everything and leave (--until-idle) while a slow link is still on: a
+      // sample that found it gone, or closing its metrics server on the way out, says nothing about
+      // its readiness, so sampling stops there.
+      if (sample.status === 0) await sleep(300);
+      if (gone()) break;
+      duringFault.push(sample);
     }
   })();
   await sleep(options.holdMs);

@@ -87,7 +87,8 @@ describe('faults: the network between the updater and Redis', () => {
       { begin: () => proxy.slow({ latencyMs: 20, bytesPerSecond: 256 * 1024 }), end: () => proxy.heal() },
       3000,
     );
-    expect(run.duringFault.every((r) => r.status === 200)).toBe(true);
+    expect(run.duringFault.length).toBeGreaterThan(0);
+    expect(run.duringFault.filter((r) => r.status !== 200)).toEqual([]);
     expect(logLines([...run.linesDuringFault, ...run.linesAfterFault])).toEqual([]);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { type Config, createLogger, type Logger } from '@cdp360/config';
 import { createRegistry, type MetricsServer, startMetricsServer } from '@cdp360/metrics';
+import { isCluster, type RedisClient } from '@cdp360/redis';
 import { openPipeline } from './context';
 import { DependencyWatch } from './dependency-watch';
 import { KafkaTransport } from './kafka/kafka-transport';
@@ -72,9 +73,13 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
   });
   const { pipeline } = ctx;
   // Postgres and Redis lost while running: readiness and one log line per outage and recovery; failed
-  // units wait for the service instead of being retried into the outage.
+  // units wait for the service instead of being retried into the outage. Redis is asked on a connection
+  // of the watch's own: on the updater's, a PING waits behind the unit's pipelines, and over a slow
+  // link that wait would read as an outage.
+  const probeRedis: RedisClient = isCluster(ctx.redis) ? ctx.redis.duplicate() : ctx.redis.duplicate();
+  probeRedis.on('error', () => {}); // its outages are the watch's to report
   const watch = new DependencyWatch(
-    { db: ctx.db, redis: ctx.redis, kafka: source.probe ? () => source.probe!() : undefined },
+    { db: ctx.db, redis: probeRedis, kafka: source.probe ? () => source.probe!() : undefined },
     pipeline.events,
     logger,
   );
@@ -167,6 +172,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
     deadline.unref();
     // Stopping waits for the unit in progress (and its commit), then leaves.
     watch.stop();
+    probeRedis.disconnect();
     await source.stop().catch((err) => logger.warn({ err }, 'stopping the source failed'));
     await source.close();
     await ctx.close();
