@@ -23,6 +23,11 @@ for f in test/integration/*.test.ts; do
   [[ " ${pubsub_files[*]} " == *" $f "* ]] || other_files+=("$f")
 done
 
+# One build for both lanes: a test file builds before its first cdp process (test/helpers/cdp-process.ts),
+# and a build in one lane would rewrite dist/ under the processes of the other.
+npm run build --silent || exit 1
+export CDP_TEST_BUILT=1
+
 echo "integration: ${#other_files[@]} files in the Kafka/Postgres/Redis lane, ${#pubsub_files[@]} in the Pub/Sub lane, at once"
 "${jest[@]}" "${pubsub_files[@]}" > >(sed -u 's/^/[pubsub lane] /') 2>&1 &
 pubsub_pid=$!

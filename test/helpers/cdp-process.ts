@@ -4,7 +4,9 @@ import path from 'node:path';
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 const CDP_BIN = path.join(REPO_ROOT, 'services/cli/bin/cdp.js');
 
-let built = false;
+// test/run-integration.sh builds once before its lanes and says so: a build in one lane would rewrite
+// dist/ under the cdp processes of the other.
+let built = process.env.CDP_TEST_BUILT === '1';
 /** Child processes run the compiled `cdp`: build once per test file so they run this tree's code. */
 export function ensureBuilt(): void {
   if (built) return;
