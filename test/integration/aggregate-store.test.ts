@@ -12,7 +12,7 @@ import {
 import type { Redis } from 'ioredis';
 import { serviceUrls } from '../helpers/services';
 
-/** The store's one-call-per-customer apply against a real Redis: outcomes in op order, guards, reads. */
+/** The store's apply (script calls of several customers) against a real Redis: outcomes in op order, guards, reads. */
 
 const EPOCH = 3;
 
@@ -110,32 +110,70 @@ describe('AggregateStore.applyAndRead', () => {
     await expect(store.applyAndRead([bad as unknown as ApplyOp], [6], EPOCH)).rejects.toThrow(/kind nonsense/);
 
     const k = keys.customer(6);
-    const call = (redis as unknown as { cdpApplyBatch(...a: (string | number)[]): Promise<unknown> }).cdpApplyBatch;
+    const call = (redis as unknown as { cdpApplyCustomers(...a: (string | number)[]): Promise<unknown> })
+      .cdpApplyCustomers;
+    const customerKeys = [k.aggregate, k.productLines, k.campaigns, k.markers];
     const valid = ['S', 'w', 'o:topic/0', 1, 3, 2, '1.5', '2026-03-01'];
+    const invalid = ['X', 'w', 'o:topic/0', 2, 0];
     await expect(
-      call.call(
-        redis,
-        k.aggregate,
-        k.productLines,
-        k.campaigns,
-        k.markers,
-        '0',
-        '',
-        ...valid,
-        'X',
-        'w',
-        'o:topic/0',
-        2,
-        0,
-      ),
+      call.call(redis, 4, ...customerKeys, '0', '', valid.length + invalid.length, ...valid, ...invalid),
     ).rejects.toThrow(/unknown op kind X/);
     expect(await redis.exists(k.aggregate)).toBe(0);
-    expect(await call.call(redis, k.aggregate, k.productLines, k.campaigns, k.markers, '0', '', ...valid)).toEqual([
-      [1],
-      ['1', null, null, null, null, null, null, null, null, null, '1', '2', '1.5', '2026-03-01', null],
-      [],
-      0,
+    // A count that does not match the ops is refused before anything is written, too.
+    await expect(call.call(redis, 4, ...customerKeys, '0', '', valid.length - 1, ...valid)).rejects.toThrow(
+      /overrun|left over/,
+    );
+    expect(await redis.exists(k.aggregate)).toBe(0);
+    const reply = (await call.call(redis, 4, ...customerKeys, '0', '', valid.length, ...valid)) as string[];
+    expect(reply.map((text) => text.split('\n'))).toEqual([
+      ['1', '1', '', '', '', '', '', '', '', '', '', '1', '2', '1.5', '2026-03-01', '', '0'],
     ]);
+  });
+
+  it('gives each customer the same outcomes and state whether its ops share a script call with others or not', async () => {
+    // More customers than one call takes, with a customer's ops spread through the unit.
+    const ids = Array.from({ length: 150 }, (_, i) => 1000 + i);
+    const ops: ApplyOp[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const id of ids) {
+        if ((id + round) % 3 === 0) continue;
+        const seq = round * 1000 + id;
+        ops.push(
+          round === 1 && id % 2 === 0
+            ? {
+                data: record(id, `R${round}`),
+                pos: { stream: 'topic/1', seq },
+                time: `2026-01-0${round + 1}T00:00:00Z`,
+              }
+            : {
+                data: purchase(id, 100 + round, `2026-02-0${round + 1}`, [id % 7, 3]),
+                pos: { stream: 'topic/1', seq },
+              },
+        );
+      }
+    }
+    ops.push(ops[5]!); // a redelivery within the unit
+    const together = await store.applyAndRead(ops, ids, EPOCH);
+
+    const aloneKeys = new RedisKeys(`${keys.namespace}alone:`);
+    const alone = new AggregateStore(redis, aloneKeys);
+    await redis.set(aloneKeys.epoch(), String(EPOCH));
+    const outcomes: number[] = new Array(ops.length);
+    for (const id of ids) {
+      const mine = ops.flatMap((op, i) => (op.data.customerId === id ? [i] : []));
+      const r = await alone.applyAndRead(
+        mine.map((i) => ops[i]!),
+        [id],
+        EPOCH,
+      );
+      mine.forEach((opIndex, j) => {
+        outcomes[opIndex] = r.outcomes[j]!;
+      });
+      expect(together.states[ids.indexOf(id)]).toEqual(r.states[0]);
+    }
+    expect(together.outcomes).toEqual(outcomes);
+    expect(together.outcomes.at(-1)).toBe(ALREADY_APPLIED);
+    expect(together.states.every((s, i) => s.customerId === ids[i])).toBe(true);
   });
 
   it('keeps sums beyond what a double holds exact: the script hands them to HINCRBY and reads the text back', async () => {

@@ -47,7 +47,7 @@ export const PUBSUB_SRC_PREFIX = 'pubsub:';
 
 /**
  * The rebuild query: one row per customer, with a column per aggregate of AGGREGATE_FIELDS (the fold
- * of apply-batch-4.lua written in SQL; profile-facts.test.ts checks the two lists agree).
+ * of apply-customers.lua written in SQL; profile-facts.test.ts checks the two lists agree).
  */
 export function profilesFromFactsSql(range: string, markersSince: string): string {
   return `WITH

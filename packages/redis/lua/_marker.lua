@@ -4,18 +4,16 @@
 -- the set was applied before (a redelivery, or a replay after a seek) and is skipped. Markers older
 -- than the horizon are trimmed (cdp_marker_trim, once per call), so the set stays bounded; the horizon
 -- must reach back as far as a redelivery can (the subscription's message retention).
--- marker = stream/message id, micros = publish time in microseconds (decimal), base = version base
--- On a new message: records it and bumps the state version like the watermark guard.
+-- marker = stream/message id, micros = publish time in microseconds (decimal)
+-- On a new message: records it and returns true (the caller bumps the version, as for the watermark guard).
 local function cdp_marker_trim(markers, horizon)
   redis.call('ZREMRANGEBYSCORE', markers, '-inf', '(' .. horizon)
 end
 
-local function cdp_marker_guard(agg, markers, marker, micros, base)
+local function cdp_marker_guard(markers, marker, micros)
   if redis.call('ZSCORE', markers, marker) then
     return false
   end
   redis.call('ZADD', markers, micros, marker)
-  redis.call('HSETNX', agg, 'v', base)
-  redis.call('HINCRBY', agg, 'v', 1)
   return true
 end

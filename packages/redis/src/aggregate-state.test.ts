@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGGREGATE_FIELDS, emptyProfileState, STATE_FIELDS, STATE_META_FIELDS } from '@cdp360/domain';
-import { parseProfile, parseState, serializeProfile } from './aggregate-state';
+import { parseAppliedCustomer, parseProfile, serializeProfile } from './aggregate-state';
 import type { StoredProfile } from './aggregate-store';
 import { watermarkField } from './keys';
 
@@ -59,8 +59,8 @@ describe('the aggregate state declaration against the Lua scripts', () => {
     expect(AGGREGATE_FIELDS.map((f) => f.code).filter((c) => !all.written.has(c))).toEqual([]);
   });
 
-  it("apply-batch-4.lua returns STATE_FIELDS in the declaration's order", () => {
-    const hmget = /redis\.call\('HMGET', agg, ([^)]*)\)/.exec(lua('apply-batch-4.lua'));
+  it("apply-customers.lua returns STATE_FIELDS in the declaration's order", () => {
+    const hmget = /redis\.call\('HMGET', agg, ([^)]*)\)/.exec(lua('apply-customers.lua'));
     expect(hmget).not.toBeNull();
     const fields = [...hmget![1]!.matchAll(/'([^']+)'/g)].map((m) => m[1]);
     expect(fields).toEqual(STATE_FIELDS);
@@ -119,13 +119,26 @@ describe('parse and serialise', () => {
     });
   });
 
+  /** The text apply-customers.lua returns for a customer: outcomes, STATE_FIELDS, campaigns, products. */
+  const appliedText = (outcomes: string, positional: (string | null)[], products: string[], campaigns: number) =>
+    [outcomes, ...positional.map((v) => v ?? ''), String(campaigns), ...products].join('\n');
+
   it("the batch script's positional reply gives the same state", () => {
     const p = sample();
     const { agg, products } = serializeProfile(p);
     const byField = new Map<string, string>();
     for (let i = 0; i < agg.length; i += 2) byField.set(agg[i]!, agg[i + 1]!);
     const positional = STATE_FIELDS.map((f) => byField.get(f) ?? null);
-    expect(parseState(7, [positional, products, 2])).toEqual(p.state);
+    expect(parseAppliedCustomer(7, appliedText('120', positional, products, 2))).toEqual({
+      outcomes: '120',
+      state: p.state,
+    });
+  });
+
+  it('refuses a reply of the wrong shape instead of reading a wrong state', () => {
+    expect(() => parseAppliedCustomer(7, '1\n2\n3')).toThrow(/malformed state of customer 7/);
+    const positional = STATE_FIELDS.map(() => null);
+    expect(() => parseAppliedCustomer(7, `${appliedText('', positional, [], 0)}\n11`)).toThrow(/malformed/);
   });
 
   it('an empty state stores only its version and reads back empty', () => {
@@ -137,6 +150,16 @@ describe('parse and serialise', () => {
     };
     const { agg } = serializeProfile(empty);
     expect(agg).toEqual(['v', '0']);
-    expect(parseState(9, [STATE_FIELDS.map(() => null), [], 0])).toEqual(emptyProfileState(9));
+    expect(
+      parseAppliedCustomer(
+        9,
+        appliedText(
+          '',
+          STATE_FIELDS.map(() => null),
+          [],
+          0,
+        ),
+      ).state,
+    ).toEqual(emptyProfileState(9));
   });
 });

@@ -18,7 +18,6 @@ import { watermarkField } from './keys';
  */
 
 export type ReadReply = [string[], string[], number];
-export type StateReply = [(string | null)[], string[], number];
 
 const BY_CODE = new Map(AGGREGATE_FIELDS.map((f) => [f.code, f]));
 const WATERMARK_PREFIX_LENGTH = META.watermarkPrefix.length;
@@ -47,16 +46,39 @@ export function parseProfile(customerId: number, reply: ReadReply): StoredProfil
 
 const VERSION_AT = 0;
 const RECORD_AT = STATE_FIELDS.length - 1;
+/** Lines of apply-customers.lua's text before the product lines: outcomes, STATE_FIELDS, campaigns. */
+const PRODUCTS_AT = 1 + STATE_FIELDS.length + 1;
 
-/** The state from apply-batch-4.lua's reply: the values of STATE_FIELDS by position. */
-export function parseState(customerId: number, reply: StateReply): ProfileState {
-  const [a, productFlat, campaigns] = reply;
+/** A customer's reply from apply-customers.lua: the outcome code of each of its ops, and its state. */
+export interface AppliedCustomer {
+  /** One digit per op, in order: the APPLIED, ALREADY_APPLIED or RECORD_OUTRANKED code. */
+  outcomes: string;
+  state: ProfileState;
+}
+
+/**
+ * Parses one customer's text from apply-customers.lua: the op outcomes, the values of STATE_FIELDS by
+ * position (empty when absent), the number of distinct campaigns, then product id / count pairs, each
+ * on its own line.
+ */
+export function parseAppliedCustomer(customerId: number, text: string): AppliedCustomer {
+  const lines = text.split('\n');
+  if (lines.length < PRODUCTS_AT || (lines.length - PRODUCTS_AT) % 2 !== 0) {
+    throw new Error(`malformed state of customer ${customerId} from Redis (${lines.length} lines)`);
+  }
   const s = emptyProfileState(customerId);
-  if (a[VERSION_AT] != null) s.version = BigInt(a[VERSION_AT]!);
-  for (let i = 0; i < AGGREGATE_FIELDS.length; i++) decodeAggregate(s, AGGREGATE_FIELDS[i]!, a[i + 1]);
-  if (a[RECORD_AT] != null) s.record = JSON.parse(a[RECORD_AT]!) as CustomerProfileRecord;
-  readSideKeys(s, productFlat, campaigns);
-  return s;
+  const at = (i: number) => {
+    const v = lines[1 + i]!;
+    return v === '' ? null : v;
+  };
+  const version = at(VERSION_AT);
+  if (version !== null) s.version = BigInt(version);
+  for (let i = 0; i < AGGREGATE_FIELDS.length; i++) decodeAggregate(s, AGGREGATE_FIELDS[i]!, at(i + 1));
+  const record = at(RECORD_AT);
+  if (record !== null) s.record = JSON.parse(record) as CustomerProfileRecord;
+  s.campaignsEngaged = Number(lines[PRODUCTS_AT - 1]);
+  for (let i = PRODUCTS_AT; i < lines.length; i += 2) s.productLines.set(Number(lines[i]), Number(lines[i + 1]));
+  return { outcomes: lines[0]!, state: s };
 }
 
 function readSideKeys(s: ProfileState, productFlat: readonly string[], campaigns: number): void {

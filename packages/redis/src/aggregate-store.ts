@@ -1,10 +1,10 @@
 import type { CustomerProfileRecord, CustomerRecord, Fact, ProfileState } from '@cdp360/domain';
 import type { Cluster } from 'ioredis';
-import { parseProfile, parseState, type ReadReply, type StateReply, serializeProfile } from './aggregate-state';
+import { parseAppliedCustomer, parseProfile, type ReadReply, serializeProfile } from './aggregate-state';
 import { deleteKeys, isCluster, type RedisClient } from './client';
 import { type RedisKeys, versionBase, watermarkField } from './keys';
 import { defineScripts, type ScriptPipeline } from './scripts';
-import { rangesText, ShardLayout, shardEpochValue } from './shard-layout';
+import { rangesText, ShardLayout, shardEpochValue, slotOf } from './shard-layout';
 
 /**
  * Where a fact was read from: a stream (e.g. a Kafka topic-partition) and its sequence (offset) in it.
@@ -114,7 +114,8 @@ type Pipe = ScriptPipeline & {
 /**
  * Per-customer aggregates in Redis, changed only through the idempotent Lua scripts. One pipeline
  * per unit and per shard (a standalone server is one shard, a cluster has one per master): the shard's
- * epoch, one script call per customer (its ops, then its state), the shard's epoch again. Every script
+ * epoch, script calls of up to CUSTOMERS_PER_CALL customers each (each customer's ops, then its
+ * state as one compact text), the shard's epoch again. On a Redis Cluster every script
  * call touches the keys of one customer, which share a hash slot.
  */
 export class AggregateStore {
@@ -219,18 +220,19 @@ export class AggregateStore {
 
   /**
    * Applies a unit's ops and reads the state of `customers` (plus every customer with an op), one
-   * pipeline per shard: the shard's epoch, one script call per customer with that customer's ops in
-   * order, the epoch again. Ops of different customers touch different keys, so grouping them per
-   * customer keeps every customer's order and changes nothing else.
+   * pipeline per shard: the shard's epoch, script calls for groups of up to CUSTOMERS_PER_CALL
+   * customers with each customer's ops in order, the epoch again. Ops of different customers touch
+   * different keys, so grouping them per customer keeps every customer's order and changes nothing
+   * else. On a Redis Cluster the customers of one call share a hash slot (a script's keys must).
    */
   async applyAndRead(ops: readonly ApplyOp[], customers: readonly number[], epoch: number): Promise<ApplyResult> {
     const base = versionBase(epoch).toString();
-    let horizon: string | null = null;
-    const calls = new Map<number, { args: (string | number)[]; ops: number[]; marked: boolean }>();
+    let marked = false;
+    const calls = new Map<number, CustomerCall>();
     const callOf = (id: number) => {
       let c = calls.get(id);
       if (!c) {
-        c = { args: [], ops: [], marked: false };
+        c = { args: [0], ops: [] };
         calls.set(id, c);
       }
       return c;
@@ -239,43 +241,52 @@ export class AggregateStore {
     ops.forEach((op, i) => {
       const c = callOf(op.data.customerId);
       c.ops.push(i);
-      if (op.pos.marker !== undefined) c.marked = true;
+      if (op.pos.marker !== undefined) marked = true;
       encodeOp(op, c.args);
     });
+    const horizon = marked ? String(this.markerHorizonMicros()) : '';
     const view = await this.shards();
-    const groups = groupByShard(view, [...calls.keys()]);
+    const clustered = isCluster(this.redis);
     const outcomes: number[] = new Array(ops.length);
     const stateOf = new Map<number, ProfileState>();
     const intact = await Promise.all(
-      groups.map(async ([shard, ids]) => {
+      groupByShard(view, [...calls.keys()]).map(async ([shard, ids]) => {
         const p = this.redis.pipeline() as unknown as Pipe;
         const epochKey = view.shards[shard]!.epochKey;
         p.get(epochKey);
-        for (const id of ids) {
-          const c = calls.get(id)!;
-          const k = this.keys.customer(id);
-          if (c.marked) horizon ??= String(this.markerHorizonMicros());
-          p.cdpApplyBatch(
-            k.aggregate,
-            k.productLines,
-            k.campaigns,
-            k.markers,
-            base,
-            c.marked ? horizon! : '',
-            ...c.args,
-          );
+        const groups = callGroups(ids, clustered ? (id) => slotOf(this.keys.customer(id).aggregate) : null);
+        for (const group of groups) {
+          const args: (string | number)[] = [group.length * 4];
+          for (const id of group) {
+            const k = this.keys.customer(id);
+            args.push(k.aggregate, k.productLines, k.campaigns, k.markers);
+          }
+          args.push(base, horizon);
+          for (const id of group) {
+            const c = calls.get(id)!;
+            c.args[0] = c.args.length - 1;
+            for (const a of c.args) args.push(a);
+          }
+          p.cdpApplyCustomers(args);
         }
         p.get(epochKey);
         const values = await this.execAll(p, (i, err) => `Redis command ${i} of the batch failed: ${err.message}`);
-        let n = 1;
-        for (const id of ids) {
-          const c = calls.get(id)!;
-          const [opOutcomes, ...state] = values[n++] as BatchReply;
-          c.ops.forEach((opIndex, j) => {
-            outcomes[opIndex] = Number(opOutcomes[j]);
+        groups.forEach((group, g) => {
+          const texts = values[g + 1] as string[];
+          group.forEach((id, j) => {
+            const { outcomes: codes, state } = parseAppliedCustomer(id, texts[j]!);
+            const c = calls.get(id)!;
+            if (codes.length !== c.ops.length) {
+              throw new RedisStateError(
+                `Redis returned ${codes.length} outcomes for ${c.ops.length} ops of a customer`,
+              );
+            }
+            c.ops.forEach((opIndex, k) => {
+              outcomes[opIndex] = codes.charCodeAt(k) - 48;
+            });
+            stateOf.set(id, state);
           });
-          stateOf.set(id, parseState(id, state));
-        }
+        });
         const expected = view.shards[shard]!.epochValue(epoch);
         return values[0] === expected && values[values.length - 1] === expected;
       }),
@@ -423,6 +434,42 @@ export function groupByShard(view: EpochShards, customers: readonly number[]): [
   return [...groups];
 }
 
+/**
+ * Customers per script call: enough that the per-call costs (client and server) fade, few enough that
+ * one call keeps the server busy for a few milliseconds at most.
+ */
+export const CUSTOMERS_PER_CALL = 64;
+
+/** A customer's part of a script call: its argument count slot, then its ops; and which ops they are. */
+interface CustomerCall {
+  args: (string | number)[];
+  ops: number[];
+}
+
+/**
+ * The customers of one shard in script calls of at most CUSTOMERS_PER_CALL, in order; with `slotOf`
+ * (a cluster) the customers of one call also share a hash slot.
+ */
+export function callGroups(ids: readonly number[], slotOf: ((id: number) => number) | null): number[][] {
+  const groups: number[][] = [];
+  if (slotOf === null) {
+    for (let i = 0; i < ids.length; i += CUSTOMERS_PER_CALL) groups.push(ids.slice(i, i + CUSTOMERS_PER_CALL));
+    return groups;
+  }
+  const open = new Map<number, number[]>();
+  for (const id of ids) {
+    const slot = slotOf(id);
+    let g = open.get(slot);
+    if (!g || g.length === CUSTOMERS_PER_CALL) {
+      g = [];
+      open.set(slot, g);
+      groups.push(g);
+    }
+    g.push(id);
+  }
+  return groups;
+}
+
 /** Appends one op as the batch script reads it: kind, guard, guard key, sequence, payload count, payload. */
 function encodeOp(op: ApplyOp, out: (string | number)[]): void {
   const d = op.data;
@@ -469,5 +516,3 @@ function recordOf(c: CustomerRecord): CustomerProfileRecord {
     registrationDate: c.registrationDate,
   };
 }
-
-type BatchReply = [number[], ...StateReply];

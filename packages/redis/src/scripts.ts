@@ -5,12 +5,13 @@ import type { Cluster, Redis } from 'ioredis';
 /** Lua scripts live in ../lua, one per file; `--@include NAME` pulls in a shared fragment. */
 const LUA_DIR = path.resolve(__dirname, '../lua');
 
+/** `keys`: how many keys a call takes; undefined when the call gives the count first (four per customer). */
 export const SCRIPTS = {
-  cdpApplyBatch: { file: 'apply-batch-4.lua', keys: 4 },
+  cdpApplyCustomers: { file: 'apply-customers.lua', keys: undefined },
   cdpReadProfile: { file: 'read-profile-3.lua', keys: 3 },
   cdpLoadProfile: { file: 'load-profile-3.lua', keys: 3 },
   cdpPublishEpoch: { file: 'publish-epoch-2.lua', keys: 2 },
-} as const;
+} as const satisfies Record<string, { file: string; keys: number | undefined }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
 
@@ -31,6 +32,7 @@ export function defineScripts(redis: Redis | Cluster): void {
 }
 
 type Arg = string | number | Buffer;
-export type ScriptCall = (...args: Arg[]) => unknown;
+/** ioredis flattens array arguments into the command's arguments. */
+export type ScriptCall = (...args: (Arg | readonly Arg[])[]) => unknown;
 /** A pipeline with the scripts' commands on it. */
 export type ScriptPipeline = { [K in ScriptName]: ScriptCall } & { exec(): Promise<[Error | null, unknown][] | null> };

@@ -36,7 +36,7 @@ export type AggregateField =
   | { code: string; state: Exclude<BigintStateKey, 'version'>; codec: 'bigint'; column: string; meaning: string }
   | { code: string; state: DateStateKey; codec: 'date'; column: string; meaning: string };
 
-/** The folded aggregates, in the order apply-batch-4.lua returns them (after `v`, before `p`). */
+/** The folded aggregates, in the order apply-customers.lua returns them (after `v`, before `p`). */
 export const AGGREGATE_FIELDS: readonly AggregateField[] = [
   { code: 'po', state: 'orders', codec: 'number', column: 'orders', meaning: 'purchases applied' },
   {
@@ -101,7 +101,7 @@ export const STATE_META_FIELDS = {
   watermarkPrefix: 'o:',
 } as const;
 
-/** Every field apply-batch-4.lua returns, in order: version, the aggregates, the record. */
+/** Every field apply-customers.lua returns, in order: version, the aggregates, the record. */
 export const STATE_FIELDS: readonly string[] = [
   STATE_META_FIELDS.version,
   ...AGGREGATE_FIELDS.map((f) => f.code),
