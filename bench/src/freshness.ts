@@ -24,8 +24,8 @@ export const TRACER_BASE = 2_000_000;
 const TICK_MS = 50;
 /** Produce requests awaiting acknowledgement at once before the producer counts as falling behind. */
 const MAX_IN_FLIGHT = 4;
-/** How long after a rate ends its last tracers may still arrive. */
-const SETTLE_MS = 15_000;
+/** How long after producing stops the last tracers may still arrive. */
+export const SETTLE_MS = 15_000;
 
 const CDP_BIN = path.resolve(__dirname, '../../services/cli/bin/cdp.js');
 
@@ -145,28 +145,47 @@ export function backgroundStream(totalNeeded: number, seed: number): Iterator<Wi
   })();
 }
 
-async function holdRate(
-  world: BenchWorld,
-  producer: Producer,
-  background: Iterator<WireMessage>,
-  rate: number,
-  durationMs: number,
-  tracerStart: number,
-  sentAt: Map<number, number>,
-  committedAt: Map<number, number>,
-): Promise<RateResult & { nextTracer: number }> {
+/** What a traced load has produced so far; the soak reads it while the load runs. */
+export interface TracedLoadCounts {
+  produced: number;
+  /** The number the next tracer gets (tracers are numbered across the whole run). */
+  nextTracer: number;
+}
+
+export interface TracedLoad {
+  world: BenchWorld;
+  producer: Producer;
+  background: Iterator<WireMessage>;
+  /** Events/s, tracers included. */
+  rate: number;
+  durationMs: number;
+  /** performance.now() of the start: the schedule of the ticks counts from here. */
+  t0: number;
+  counts: TracedLoadCounts;
+  /** Tracer number -> performance.now() of its produce request. */
+  sentAt: Map<number, number>;
+  /** Runs before every tick; throw to stop the load. */
+  beforeTick?: () => void;
+}
+
+/**
+ * Produces the background stream at a fixed rate in 50 ms ticks, each tick's events in one batch (acks
+ * all), one tracer per tick in place of a background event, with at most MAX_IN_FLIGHT batches awaiting
+ * acknowledgement (a tick with that many waits, and the next catches up). Resolves once every batch is
+ * acknowledged; rejects with the first failed send.
+ */
+export async function produceTracedLoad(load: TracedLoad): Promise<void> {
+  const { world, producer, background, rate, durationMs, t0, counts, sentAt } = load;
   const names = topicNames(world.prefix).inputs;
   const perTick = (rate * TICK_MS) / 1000;
-  let tracer = tracerStart;
-  let produced = 0;
   let inFlight = 0;
   let failure: unknown;
   const pending = new Set<Promise<void>>();
-  const t0 = performance.now();
   let nextTick = t0;
   while (performance.now() - t0 < durationMs && failure === undefined) {
+    load.beforeTick?.();
     const elapsed = performance.now() - t0;
-    const due = Math.floor((rate * elapsed) / 1000) - produced;
+    const due = Math.floor((rate * elapsed) / 1000) - counts.produced;
     if (due > 0 && inFlight < MAX_IN_FLIGHT) {
       const count = Math.min(due, Math.ceil(perTick * 4));
       const byTopic = new Map<InputKind, Message[]>();
@@ -179,14 +198,14 @@ async function holdRate(
         list.push(toKafkaMessage(m));
       };
       // One tracer per tick replaces one background event, so the total rate is the target.
-      const n = tracer++;
+      const n = counts.nextTracer++;
       add(tracerMessage(world, n));
       for (let i = 1; i < count; i++) {
         const next = background.next();
         if (next.done) break;
         add(next.value);
       }
-      produced += count;
+      counts.produced += count;
       const topicMessages: TopicMessages[] = [...byTopic].map(([kind, messages]) => ({
         topic: names[kind],
         messages,
@@ -213,6 +232,22 @@ async function holdRate(
   }
   await Promise.all(pending);
   if (failure !== undefined) throw failure;
+}
+
+async function holdRate(
+  world: BenchWorld,
+  producer: Producer,
+  background: Iterator<WireMessage>,
+  rate: number,
+  durationMs: number,
+  tracerStart: number,
+  sentAt: Map<number, number>,
+  committedAt: Map<number, number>,
+): Promise<RateResult & { nextTracer: number }> {
+  const counts: TracedLoadCounts = { produced: 0, nextTracer: tracerStart };
+  const t0 = performance.now();
+  await produceTracedLoad({ world, producer, background, rate, durationMs, t0, counts, sentAt });
+  const { produced, nextTracer: tracer } = counts;
   const achievedRate = produced / ((performance.now() - t0) / 1000);
   // Let the last tracers of this rate arrive (the backlog, if any, drains meanwhile).
   const deadline = performance.now() + SETTLE_MS;

@@ -2,20 +2,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type InputKind, topicNames } from '@cdp360/domain';
-import type { WireMessage } from '@cdp360/generator';
+import { topicNames } from '@cdp360/domain';
 import { groupLag, Partitioners } from '@cdp360/kafka';
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import {
   backgroundStream,
   installCommitSignal,
   percentile,
+  produceTracedLoad,
+  SETTLE_MS,
   TRACER_BASE,
-  tracerMessage,
+  type TracedLoadCounts,
   waitForStable,
 } from './freshness';
-import { toKafkaMessage } from './preload';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
 import { treeCpuMs } from './server-cpu';
 import { type BenchWorld, createWorld, dropNamespace } from './world';
@@ -29,9 +29,6 @@ export interface SoakOptions {
   seed: number;
 }
 
-const TICK_MS = 50;
-const MAX_IN_FLIGHT = 4;
-const SETTLE_MS = 15_000;
 const CDP_BIN = path.resolve(__dirname, '../../services/cli/bin/cdp.js');
 
 /** One sample of the run: the updater process, Postgres, the consumer group and the producer. */
@@ -151,11 +148,7 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
     const background = backgroundStream(options.rate * options.durationSeconds, options.seed);
     const durationMs = options.durationSeconds * 1000;
     const t0 = performance.now();
-    let produced = 0;
-    let tracer = 0;
-    let inFlight = 0;
-    let failure: unknown;
-    const pending = new Set<Promise<void>>();
+    const counts: TracedLoadCounts = { produced: 0, nextTracer: 0 };
 
     const updaterPid = updater.pid!;
     let lastCpu = { at: performance.now(), ms: treeCpuMs(updaterPid, false) };
@@ -184,7 +177,7 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
         pgConnections: Number(conns.rows[0]!.all),
         pgUpdaterConnections: Number(conns.rows[0]!.updater),
         lag,
-        produced,
+        produced: counts.produced,
       };
       samples.push(s);
       process.stderr.write(
@@ -201,54 +194,22 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
     process.stderr.write(
       `soak: ${fmt.rate(options.rate)} for ${options.durationSeconds} s, a sample every ${options.sampleEverySeconds} s\n`,
     );
-    let nextTick = t0;
-    const perTick = (options.rate * TICK_MS) / 1000;
-    while (performance.now() - t0 < durationMs && failure === undefined) {
-      if (updater.exitCode !== null) throw new Error(`the updater exited (code ${updater.exitCode}) during the run`);
-      const due = Math.floor((options.rate * (performance.now() - t0)) / 1000) - produced;
-      if (due > 0 && inFlight < MAX_IN_FLIGHT) {
-        const count = Math.min(due, Math.ceil(perTick * 4));
-        const byTopic = new Map<InputKind, Message[]>();
-        const add = (m: WireMessage) => {
-          const list = byTopic.get(m.kind) ?? [];
-          list.push(toKafkaMessage(m));
-          byTopic.set(m.kind, list);
-        };
-        const n = tracer++;
-        add(tracerMessage(world, n));
-        for (let i = 1; i < count; i++) {
-          const next = background.next();
-          if (next.done) break;
-          add(next.value);
-        }
-        produced += count;
-        const topicMessages: TopicMessages[] = [...byTopic].map(([kind, messages]) => ({
-          topic: names[kind],
-          messages,
-        }));
-        sentAt.set(n, performance.now());
-        inFlight++;
-        const p = producer
-          .sendBatch({ topicMessages, acks: -1 })
-          .then(
-            () => {},
-            (err) => {
-              failure ??= err;
-            },
-          )
-          .finally(() => {
-            inFlight--;
-            pending.delete(p);
-          });
-        pending.add(p);
-      }
-      nextTick += TICK_MS;
-      const wait = nextTick - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    await Promise.all(pending);
-    if (failure !== undefined) throw failure;
+    const child = updater;
+    await produceTracedLoad({
+      world,
+      producer,
+      background,
+      rate: options.rate,
+      durationMs,
+      t0,
+      counts,
+      sentAt,
+      beforeTick: () => {
+        if (child.exitCode !== null) throw new Error(`the updater exited (code ${child.exitCode}) during the run`);
+      },
+    });
     const producingMs = performance.now() - t0;
+    const { produced, nextTracer: tracer } = counts;
     const settleUntil = performance.now() + SETTLE_MS;
     while (committedAt.size < tracer && performance.now() < settleUntil) {
       await new Promise((r) => setTimeout(r, 200));
