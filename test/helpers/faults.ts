@@ -2,9 +2,12 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { INPUT_TOPICS } from '@cdp360/domain';
 import type { Manifest } from '@cdp360/generator';
 import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
 import { type CdpProcess, sleep, spawnCdp } from './cdp-process';
-import { updaterArgs } from './crash';
+import { countRows, updaterArgs } from './crash';
 import { freePort } from './redis-server';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { produceGenerated, type Scenario, streamVersusBatch } from './updater';
 
 /** Per-topic counts of the updater's exit table (`updater stopped … topic applied duplicate …`). */
 export type ExitCounts = Record<
@@ -91,6 +94,12 @@ export async function readyz(port: number): Promise<{ status: number; reasons: s
   }
 }
 
+/** A fault to put on and take off again (a proxy cut and healed, a server killed and started). */
+export interface Fault {
+  begin: () => Promise<void> | void;
+  end: () => Promise<void> | void;
+}
+
 export interface FaultRun {
   process: CdpProcess;
   output: string;
@@ -114,7 +123,7 @@ export async function runThroughFault(options: {
   env: NodeJS.ProcessEnv;
   progress: () => Promise<number>;
   at: number;
-  fault: { begin: () => Promise<void> | void; end: () => Promise<void> | void };
+  fault: Fault;
   holdMs: number;
   timeoutMs?: number;
   extraArgs?: string[];
@@ -230,13 +239,13 @@ export interface FaultFigures {
 export async function expectExactAfterFault(
   fault: string,
   kafka: Kafka,
-  pool: import('pg').Pool,
+  pool: pg.Pool,
   asOf: string,
   manifest: Manifest,
   prefix: string,
   run: FaultRun,
   streamVersusBatch: (
-    pool: import('pg').Pool,
+    pool: pg.Pool,
     asOf: string,
   ) => Promise<{ missingInActual: number; missingInExpected: number; columns: unknown[]; rowsCompared: number }>,
 ): Promise<FaultFigures> {
@@ -273,4 +282,71 @@ export async function expectExactAfterFault(
     appendFileSync(process.env.CDP_FAULT_REPORT, `${JSON.stringify(figures)}\n`);
   }
   return figures;
+}
+
+/**
+ * A fault test's run: the generated stream of 300 customers (8 events each, 3% duplicates, 1% invalid,
+ * `seed`) produced into the scenario, `cdp updater` run through `fault` from the 200th web session on
+ * (runThroughFault), then everything checked exact (expectExactAfterFault, under `name`). `pool` is
+ * where the scenario's tables are read (its own database unless the test moved it).
+ */
+export async function produceAndRunThroughFault(
+  s: Scenario,
+  options: { name: string; seed: number; fault: Fault; holdMs: number; timeoutMs?: number; pool?: pg.Pool },
+): Promise<{ run: FaultRun; figures: FaultFigures }> {
+  const pool = options.pool ?? s.db.pool;
+  const manifest = await produceGenerated(s, {
+    customers: 300,
+    eventsPerCustomer: 8,
+    duplicateRate: 0.03,
+    invalidRate: 0.01,
+    seed: options.seed,
+  });
+  const run = await runThroughFault({
+    env: s.env,
+    redisNamespace: s.redisNamespace,
+    progress: () => countRows(pool, ['website_behavior']),
+    at: 200,
+    fault: options.fault,
+    holdMs: options.holdMs,
+    timeoutMs: options.timeoutMs,
+  });
+  const figures = await expectExactAfterFault(
+    options.name,
+    s.kafka,
+    pool,
+    s.asOf,
+    manifest,
+    s.prefix,
+    run,
+    streamVersusBatch,
+  );
+  return { run, figures };
+}
+
+/** Puts a TCP proxy of its own between the scenario's `cdp` processes and its Postgres (DATABASE_URL). */
+export async function proxyPostgres(s: Scenario): Promise<TcpProxy> {
+  const url = new URL(s.db.url);
+  const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+  url.port = String(proxy.port);
+  s.env.DATABASE_URL = url.toString();
+  return proxy;
+}
+
+/** Puts a TCP proxy of its own between the scenario's `cdp` processes and the Redis on `port` (REDIS_URL). */
+export async function proxyRedis(s: Scenario, port: number): Promise<TcpProxy> {
+  const proxy = await startTcpProxy({ port });
+  s.env.REDIS_URL = `redis://127.0.0.1:${proxy.port}`;
+  return proxy;
+}
+
+/**
+ * One warning when the outage of `service` starts, one line when it ends, nothing else at warn or
+ * above, and no stack trace anywhere in the output.
+ */
+export function expectOutageLoggedOnce(run: FaultRun, service: 'Postgres' | 'Redis'): void {
+  const warnings = logLines([...run.linesDuringFault, ...run.linesAfterFault]);
+  expect(warnings.map((w) => w.msg)).toEqual([expect.stringMatching(new RegExp(`^${service} unreachable \\(`))]);
+  expect(run.output).toMatch(new RegExp(`"msg":"${service} reachable again after [\\d.]+ s"`));
+  expect(run.output).not.toMatch(/"stack":/);
 }

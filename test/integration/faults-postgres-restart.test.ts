@@ -1,9 +1,8 @@
 import { createPool, migrate } from '@cdp360/postgres';
 import type pg from 'pg';
-import { countRows } from '../helpers/crash';
-import { expectExactAfterFault, type FaultRun, logLines, runThroughFault } from '../helpers/faults';
+import { expectOutageLoggedOnce, type FaultRun, produceAndRunThroughFault } from '../helpers/faults';
 import { type PrivatePostgres, startPrivatePostgres } from '../helpers/postgres-server';
-import { createScenario, produceGenerated, type Scenario, streamVersusBatch } from '../helpers/updater';
+import { createScenario, type Scenario } from '../helpers/updater';
 
 /**
  * The Postgres server itself goes away under a running `cdp updater`: restarted (a fast shutdown,
@@ -36,56 +35,30 @@ describe('faults: Postgres restarted and killed mid-run', () => {
     await s?.close();
   });
 
-  async function throughFault(
-    name: string,
-    seed: number,
-    fault: Parameters<typeof runThroughFault>[0]['fault'],
-    holdMs: number,
-  ) {
-    const manifest = await produceGenerated(s, {
-      customers: 300,
-      eventsPerCustomer: 8,
-      duplicateRate: 0.03,
-      invalidRate: 0.01,
-      seed,
-    });
-    const run = await runThroughFault({
-      env: s.env,
-      redisNamespace: s.redisNamespace,
-      progress: () => countRows(pool, ['website_behavior']),
-      at: 200,
-      fault,
-      holdMs,
-    });
-    await expectExactAfterFault(name, s.kafka, pool, s.asOf, manifest, s.prefix, run, streamVersusBatch);
-    return run;
-  }
-
   function expectOneLinePerOutage(run: FaultRun) {
-    const warnings = logLines([...run.linesDuringFault, ...run.linesAfterFault]);
-    expect(warnings.map((w) => w.msg)).toEqual([expect.stringMatching(/^Postgres unreachable \(/)]);
-    expect(run.output).toMatch(/"msg":"Postgres reachable again after [\d.]+ s"/);
-    expect(run.output).not.toMatch(/"stack":/);
+    expectOutageLoggedOnce(run, 'Postgres');
     expect(run.duringFault.some((r) => r.status === 503 && r.reasons.includes('Postgres unreachable'))).toBe(true);
   }
 
   it('restarted (fast shutdown, down 3 s, started)', async () => {
-    const run = await throughFault(
-      'postgres: restarted',
-      61,
-      { begin: () => pgServer.shutdown(), end: () => pgServer.start() },
-      3000,
-    );
+    const { run } = await produceAndRunThroughFault(s, {
+      name: 'postgres: restarted',
+      seed: 61,
+      fault: { begin: () => pgServer.shutdown(), end: () => pgServer.start() },
+      holdMs: 3000,
+      pool,
+    });
     expectOneLinePerOutage(run);
   }, 180_000);
 
   it('killed with SIGKILL, down 3 s, started again (crash recovery)', async () => {
-    const run = await throughFault(
-      'postgres: SIGKILL and start',
-      62,
-      { begin: () => pgServer.kill(), end: () => pgServer.start() },
-      3000,
-    );
+    const { run } = await produceAndRunThroughFault(s, {
+      name: 'postgres: SIGKILL and start',
+      seed: 62,
+      fault: { begin: () => pgServer.kill(), end: () => pgServer.start() },
+      holdMs: 3000,
+      pool,
+    });
     expectOneLinePerOutage(run);
   }, 180_000);
 });
