@@ -14,7 +14,7 @@ import { buildJourney, journeyMermaid } from './journey';
 import type { PipelineScraper } from './pipeline-metrics';
 import { problem } from './problem';
 import { etagMatches, profileColumns, profileEtag } from './profile-view';
-import { type AnyRouteSpec, defineRoute } from './route-spec';
+import { type AnyRouteSpec, defineRoute, type ResponseSpec } from './route-spec';
 import {
   batchGetBody,
   batchGetResponse,
@@ -44,7 +44,19 @@ function touchpoint(r: TouchpointRow): Touchpoint {
   return { kind: r.kind, id: r.id, date: r.date, ...r.details } as Touchpoint;
 }
 
-const notFound = (id: number) => problem(404, 'not-found', `no profile with customer_id ${id}`);
+/** The 404 of the routes of one customer; the body is the problem+json that orNotFound throws. */
+const NO_SUCH_CUSTOMER: Record<404, ResponseSpec> = { 404: { description: 'no such customer' } };
+
+/**
+ * What a read found for customer `id`, or a 404 problem+json when it found no profile: null or
+ * undefined from a read, false from profileExists.
+ */
+function orNotFound<T>(id: number, found: T | null | undefined | false): T {
+  if (found === null || found === undefined || found === false) {
+    throw problem(404, 'not-found', `no profile with customer_id ${id}`);
+  }
+  return found;
+}
 
 export interface RoutesContext {
   db: pg.Pool;
@@ -74,12 +86,11 @@ export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean
       responses: {
         200: { description: 'the profile; ETag header', schema: profileSchema },
         304: { description: 'If-None-Match matched the current ETag' },
-        404: { description: 'no such customer' },
+        ...NO_SUCH_CUSTOMER,
       },
       handler: async ({ params }, req, reply) => {
         const id = Number(params.customer_id);
-        const stored = await reader(req).byId(ctx.db, id);
-        if (!stored) throw notFound(id);
+        const stored = orNotFound(id, await reader(req).byId(ctx.db, id));
         const body = stored.json;
         const etag = profileEtag(stored.version, body);
         reply.header('etag', etag).header('cache-control', 'private, no-cache');
@@ -143,7 +154,7 @@ export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean
       query: eventsQuery,
       responses: {
         200: { description: 'a page of touchpoints; next_cursor is null on the last page', schema: eventsResponse },
-        404: { description: 'no such customer' },
+        ...NO_SUCH_CUSTOMER,
       },
       handler: async ({ params, query }) => {
         const id = Number(params.customer_id);
@@ -154,7 +165,7 @@ export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean
           if (!before)
             throw problem(400, 'invalid-request', 'query.before: not a cursor from this API', 'query.before');
         }
-        if (!(await profileExists(ctx.db, id))) throw notFound(id);
+        orNotFound(id, await profileExists(ctx.db, id));
         const rows = await readTouchpoints(ctx.db, id, { before: before ?? undefined, limit: limit + 1 });
         const page = rows.slice(0, limit);
         const last = page[page.length - 1];
@@ -174,11 +185,11 @@ export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean
       query: journeyQuery,
       responses: {
         200: { description: 'the journey', schema: journeyResponse },
-        404: { description: 'no such customer' },
+        ...NO_SUCH_CUSTOMER,
       },
       handler: async ({ params, query }, _req, reply) => {
         const id = Number(params.customer_id);
-        if (!(await profileExists(ctx.db, id))) throw notFound(id);
+        orNotFound(id, await profileExists(ctx.db, id));
         const rows = await readTouchpoints(ctx.db, id, { limit: JOURNEY_MAX_TOUCHPOINTS + 1 });
         const truncated = rows.length > JOURNEY_MAX_TOUCHPOINTS;
         const journey = buildJourney(id, rows.slice(0, JOURNEY_MAX_TOUCHPOINTS).reverse().map(touchpoint), truncated);
@@ -196,13 +207,12 @@ export function profileRoutes(ctx: RoutesContext, pii: (req: unknown) => boolean
       query: recommendationsQuery,
       responses: {
         200: { description: 'the recommendations (possibly none)', schema: recommendationsResponse },
-        404: { description: 'no such customer' },
+        ...NO_SUCH_CUSTOMER,
       },
       handler: async ({ params, query }) => {
         const id = Number(params.customer_id);
         const limit = query.limit === undefined ? RECOMMENDATIONS_DEFAULT_LIMIT : Number(query.limit);
-        const recommendations = await readRecommendations(ctx.db, id, limit);
-        if (!recommendations) throw notFound(id);
+        const recommendations = orNotFound(id, await readRecommendations(ctx.db, id, limit));
         return { customer_id: id, recommendations };
       },
     }),
