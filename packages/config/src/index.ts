@@ -31,4 +31,5 @@ export {
 export { redactUrl } from './redact-url';
 export type { RedisTlsFiles } from './redis-tls';
 export { attemptsSummary, formatSeconds, type ProbeOutcome, probeWithRetry } from './startup-probe';
+export { isTlsSetupError, type TlsFixes, tlsSetupError } from './tls-errors';
 export { loadTriggerRules } from './trigger-rules-file';

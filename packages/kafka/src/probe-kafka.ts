@@ -1,15 +1,14 @@
 import {
   attemptsSummary,
   createLogger,
-  DependencyConfigError,
   DependencyUnavailableError,
   describeConnectionError,
   errorChain,
   isCertificateError,
-  isClientCertificateError,
-  isTlsProtocolError,
+  isTlsSetupError,
   type KafkaConfig,
   probeWithRetry,
+  tlsSetupError,
 } from '@cdp360/config';
 import { createKafka, type KafkaOptions } from './client';
 import { explainKafkaError } from './explain';
@@ -58,30 +57,25 @@ export async function probeKafka(
     },
     {
       totalMs: probe.totalMs,
-      isFatal: (err) =>
-        isSaslError(err) || isCertificateError(err) || isClientCertificateError(err) || isTlsProtocolError(err),
+      isFatal: (err) => isSaslError(err) || isTlsSetupError(err),
     },
   );
   if (outcome.ok) return;
   const err = outcome.error;
   const base = { service: 'kafka' as const, address: options.brokers.join(','), cause: err };
   if (isSaslError(err) || isCertificateError(err)) throw explainKafkaError(err, options as KafkaConfig);
-  if (isClientCertificateError(err)) {
-    throw new DependencyConfigError({
-      ...base,
+  // No `ca`: explainKafkaError has said what to do about the brokers' certificate.
+  const tlsError = tlsSetupError(err, base, {
+    clientCertificate: {
       variable: 'KAFKA_SSL_CERT_FILE',
-      reason: `refused the TLS connection (${describeConnectionError(err)})`,
       hint: 'set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE to a client certificate the brokers trust',
-    });
-  }
-  if (isTlsProtocolError(err)) {
-    throw new DependencyConfigError({
-      ...base,
+    },
+    protocol: {
       variable: 'KAFKA_SSL',
-      reason: `does not speak TLS on this port (${describeConnectionError(err)})`,
       hint: "match KAFKA_SSL to the listener's protocol, or list the brokers' TLS port in KAFKA_BROKERS",
-    });
-  }
+    },
+  });
+  if (tlsError) throw tlsError;
   throw new DependencyUnavailableError({
     ...base,
     variable: 'KAFKA_BROKERS',

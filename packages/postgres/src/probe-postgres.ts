@@ -3,11 +3,10 @@ import {
   DependencyConfigError,
   DependencyUnavailableError,
   describeConnectionError,
-  isCertificateError,
-  isClientCertificateError,
-  isTlsProtocolError,
+  isTlsSetupError,
   probeWithRetry,
   redactUrl,
+  tlsSetupError,
 } from '@cdp360/config';
 import pg from 'pg';
 
@@ -34,9 +33,7 @@ function isFatal(err: unknown): boolean {
     (typeof code === 'string' && code in REFUSED) ||
     NO_PASSWORD.test(message) ||
     NO_SSL_ON_SERVER.test(message) ||
-    isCertificateError(err) ||
-    isClientCertificateError(err) ||
-    isTlsProtocolError(err)
+    isTlsSetupError(err)
   );
 }
 
@@ -98,24 +95,18 @@ export async function probePostgres(url: string, options: PostgresProbeOptions):
       hint: "turn on ssl on the server, or drop DATABASE_URL's sslmode",
     });
   }
-  if (isCertificateError(err)) {
-    throw new DependencyConfigError({
-      ...base,
+  const tlsError = tlsSetupError(err, base, {
+    ca: {
       variable: 'DATABASE_SSL_CA_FILE',
-      reason: `presented a certificate we do not trust (${describeConnectionError(err)})`,
-      hint: new URL(url).searchParams.has('sslrootcert')
-        ? 'point DATABASE_SSL_CA_FILE at the CA that signed it, and connect by a host name the certificate names'
-        : 'set DATABASE_SSL_CA_FILE to the CA that signed it, and connect by a host name the certificate names',
-    });
-  }
-  if (isClientCertificateError(err)) {
-    throw new DependencyConfigError({
-      ...base,
+      // Guarded: this is evaluated for every failure, and only a parseable URL can have met a certificate.
+      given: URL.canParse(url) && new URL(url).searchParams.has('sslrootcert'),
+    },
+    clientCertificate: {
       variable: 'DATABASE_URL',
-      reason: `refused the TLS connection (${describeConnectionError(err)})`,
       hint: "give a client certificate the server trusts in DATABASE_URL's sslcert and sslkey",
-    });
-  }
+    },
+  });
+  if (tlsError) throw tlsError;
   throw new DependencyUnavailableError({
     ...base,
     variable: 'DATABASE_URL',

@@ -3,13 +3,13 @@ import {
   DependencyConfigError,
   DependencyUnavailableError,
   describeConnectionError,
-  isCertificateError,
   isClientCertificateError,
-  isTlsProtocolError,
+  isTlsSetupError,
   probeWithRetry,
   type RedisClusterConfig,
   type RedisTlsFiles,
   redactUrl,
+  tlsSetupError,
 } from '@cdp360/config';
 import { Redis } from 'ioredis';
 import { redisTlsOptions } from './client';
@@ -71,8 +71,7 @@ export async function probeRedis(url: string, options: RedisProbeOptions): Promi
     },
     {
       totalMs: options.totalMs,
-      isFatal: (err) =>
-        isAuthError(err) || isCertificateError(err) || isClientCertificateError(err) || isTlsProtocolError(err),
+      isFatal: (err) => isAuthError(err) || isTlsSetupError(err),
     },
   );
   if (outcome.ok) return;
@@ -90,32 +89,18 @@ export async function probeRedis(url: string, options: RedisProbeOptions): Promi
       hint: `set the user name and password in REDIS_URL (${url.startsWith('rediss://') ? 'rediss' : 'redis'}://user:password@host:port)`,
     });
   }
-  if (isCertificateError(err)) {
-    throw new DependencyConfigError({
-      ...base,
-      variable: 'REDIS_TLS_CA_FILE',
-      reason: `presented a certificate we do not trust (${describeConnectionError(err)})`,
-      hint: options.tls?.caFile
-        ? 'point REDIS_TLS_CA_FILE at the CA that signed it, and connect by a host name the certificate names'
-        : 'set REDIS_TLS_CA_FILE to the CA that signed it, and connect by a host name the certificate names',
-    });
-  }
-  if (isClientCertificateError(err)) {
-    throw new DependencyConfigError({
-      ...base,
+  const tlsError = tlsSetupError(err, base, {
+    ca: { variable: 'REDIS_TLS_CA_FILE', given: Boolean(options.tls?.caFile) },
+    clientCertificate: {
       variable: 'REDIS_TLS_CERT_FILE',
-      reason: `refused the TLS connection (${describeConnectionError(err)})`,
       hint: 'set REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE to a client certificate signed by a CA the server trusts',
-    });
-  }
-  if (isTlsProtocolError(err)) {
-    throw new DependencyConfigError({
-      ...base,
+    },
+    protocol: {
       variable: 'REDIS_URL',
-      reason: `does not speak TLS on this port (${describeConnectionError(err)})`,
       hint: 'use redis:// for a plaintext port, or the TLS port with rediss:// in REDIS_URL',
-    });
-  }
+    },
+  });
+  if (tlsError) throw tlsError;
   throw new DependencyUnavailableError({
     ...base,
     variable: 'REDIS_URL',
