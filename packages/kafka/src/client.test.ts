@@ -48,4 +48,42 @@ describe('pinoLogCreator', () => {
     await new Promise((r) => setImmediate(r));
     expect(lines.map((l) => l.msg)).toEqual(['w']);
   });
+
+  describe('a coordinator still loading', () => {
+    // kafkajs's own text for the condition (protocol error 14), so an upgrade that rewords it fails here.
+    const loading = (
+      require('kafkajs/src/protocol/error') as { errorCodes: { code: number; message: string }[] }
+    ).errorCodes.find((e) => e.code === 14)!.message;
+    const response = (namespace: string, message: string, error: string) => ({
+      namespace,
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: '2026-01-01T00:00:00.000Z', logger: 'kafkajs', message, error, correlationId: 0, size: 20 },
+    });
+
+    it('logs the response that says so at debug, since kafkajs retries it', async () => {
+      const { lines, logger } = capture('debug');
+      const log = pinoLogCreator(logger)();
+      log(response('Connection', 'Response InitProducerId(key: 22, version: 1)', loading));
+      await new Promise((r) => setImmediate(r));
+      expect(lines.map((l) => [l.level, l.msg, l.error])).toEqual([
+        [20, 'Response InitProducerId(key: 22, version: 1)', loading],
+      ]);
+    });
+
+    it('keeps every other error at error: another answer, or the same words outside a broker response', async () => {
+      const { lines, logger } = capture('info');
+      const log = pinoLogCreator(logger)();
+      log(response('Connection', 'Response InitProducerId(key: 22, version: 1)', loading));
+      log(response('Connection', 'Response JoinGroup(key: 11, version: 5)', 'The group coordinator is not available'));
+      log(response('Producer', `Failed to send messages: ${loading}`, loading));
+      log(entry(logLevel.ERROR, `Crash: KafkaJSProtocolError: ${loading}`));
+      await new Promise((r) => setImmediate(r));
+      expect(lines.map((l) => [l.level, l.msg])).toEqual([
+        [50, 'Response JoinGroup(key: 11, version: 5)'],
+        [50, `Failed to send messages: ${loading}`],
+        [50, `Crash: KafkaJSProtocolError: ${loading}`],
+      ]);
+    });
+  });
 });

@@ -50,6 +50,13 @@ const CONNECTION_TROUBLE =
 const BROKER_SETTLING =
   /coordinator is not aware of this member|coordinator is not available|coordinator is loading|not the correct coordinator|leader is not available|not the leader|out of order sequence|re-joining the group|Crash:/;
 
+/**
+ * kafkajs's text for Kafka's COORDINATOR_LOAD_IN_PROGRESS (protocol error 14, GROUP_LOAD_IN_PROGRESS in
+ * kafkajs): the coordinator of a group or producer id is still loading its state, as on a broker that
+ * has just started. Retriable; kafkajs retries the request itself.
+ */
+const COORDINATOR_LOADING = "The coordinator is loading and hence can't process requests for this group";
+
 /** Connection trouble after this long without any is a new outage, ms. */
 const OUTAGE_QUIET_MS = 30_000;
 
@@ -75,6 +82,11 @@ export function pinoLogCreator(
       if (message === 'Error when calling eachBatch') level = logLevel.DEBUG;
       // A notice at every idempotent producer's creation: our sends are bounded on purpose.
       if (message.startsWith('Limiting retries for the idempotent producer')) level = logLevel.DEBUG;
+      // A broker's answer that its coordinator is still loading (InitProducerId at every start): the
+      // connection logs the response at error before kafkajs retries; only a retry that gives up is news.
+      if (namespace === 'Connection' && message.startsWith('Response ') && extra.error === COORDINATOR_LOADING) {
+        level = logLevel.DEBUG;
+      }
       const text = `${message} ${String(extra.error ?? '')}`;
       const now = Date.now();
       const inOutage = now - lastConnectionTrouble <= OUTAGE_QUIET_MS;
