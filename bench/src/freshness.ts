@@ -58,13 +58,39 @@ END $$`);
 FOR EACH ROW WHEN (NEW.customer_id >= ${TRACER_BASE}) EXECUTE FUNCTION bench_tracer_committed()`);
 }
 
-function startUpdater(world: BenchWorld): ChildProcess {
-  const child = spawn(
+/** `cdp updater` for the world as a child process (stderr passed through), `env` added to the world's. */
+export function startUpdater(world: BenchWorld, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(
     process.execPath,
     [CDP_BIN, 'updater', '--redis-namespace', world.redisNamespace, '--stats-interval', '0'],
-    { env: world.env, stdio: ['ignore', 'ignore', 'inherit'] },
+    { env: { ...world.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  return child;
+}
+
+/**
+ * The end of a tracer run: the updater stopped (SIGTERM, SIGKILL after 15 s), the clients closed, the
+ * run's Redis keys dropped and the world closed. Failures on the way are ignored but the world's.
+ */
+export async function closeTracerRun(run: {
+  updater: ChildProcess | undefined;
+  producer: Producer;
+  admin: Admin;
+  listener: pg.Client;
+  world: BenchWorld;
+}): Promise<void> {
+  const { updater, producer, admin, listener, world } = run;
+  if (updater && updater.exitCode === null) {
+    const gone = new Promise((r) => updater.once('exit', r));
+    updater.kill('SIGTERM');
+    const timer = setTimeout(() => updater.kill('SIGKILL'), 15_000);
+    await gone;
+    clearTimeout(timer);
+  }
+  await producer.disconnect().catch(() => {});
+  await admin.disconnect().catch(() => {});
+  await listener.end().catch(() => {});
+  await dropNamespace(world.config, world.redisNamespace).catch(() => {});
+  await world.close();
 }
 
 export async function waitForStable(admin: Admin, group: string, timeoutMs: number): Promise<void> {
@@ -401,17 +427,6 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
       ],
     };
   } finally {
-    if (updater && updater.exitCode === null) {
-      const gone = new Promise((r) => updater!.once('exit', r));
-      updater.kill('SIGTERM');
-      const timer = setTimeout(() => updater!.kill('SIGKILL'), 15_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    await producer.disconnect().catch(() => {});
-    await admin.disconnect().catch(() => {});
-    await listener.end().catch(() => {});
-    await dropNamespace(world.config, world.redisNamespace).catch(() => {});
-    await world.close();
+    await closeTracerRun({ updater, producer, admin, listener, world });
   }
 }

@@ -1,24 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { topicNames } from '@cdp360/domain';
 import { groupLag, Partitioners } from '@cdp360/kafka';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import {
   backgroundStream,
+  closeTracerRun,
   installCommitSignal,
   percentile,
   produceTracedLoad,
   SETTLE_MS,
+  startUpdater,
   TRACER_BASE,
   type TracedLoadCounts,
   waitForStable,
 } from './freshness';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
 import { treeCpuMs } from './server-cpu';
-import { type BenchWorld, createWorld, dropNamespace } from './world';
+import { createWorld } from './world';
 
 export interface SoakOptions {
   /** Produce rate to hold for the whole run, events/s. */
@@ -28,8 +29,6 @@ export interface SoakOptions {
   sampleEverySeconds: number;
   seed: number;
 }
-
-const CDP_BIN = path.resolve(__dirname, '../../services/cli/bin/cdp.js');
 
 /** One sample of the run: the updater process, Postgres, the consumer group and the producer. */
 export interface SoakSample {
@@ -98,14 +97,6 @@ export function slope(points: readonly { x: number; y: number }[]): number {
   return den === 0 ? Number.NaN : num / den;
 }
 
-function startUpdater(world: BenchWorld, metricsPort: number): ChildProcess {
-  return spawn(
-    process.execPath,
-    [CDP_BIN, 'updater', '--redis-namespace', world.redisNamespace, '--stats-interval', '0'],
-    { env: { ...world.env, CDP_METRICS_PORT: String(metricsPort) }, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-}
-
 /**
  * A long run at one fixed rate against the updater as a child process, sampling its memory, handles,
  * CPU, Postgres connections, the group's lag and the tracers' freshness: does anything grow?
@@ -136,7 +127,7 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
     await listener.query('LISTEN bench_tracer');
     await Promise.all([admin.connect(), producer.connect()]);
     const metricsPort = await freePort();
-    updater = startUpdater(world, metricsPort);
+    updater = startUpdater(world, { CDP_METRICS_PORT: String(metricsPort) });
     const exited = new Promise<number | null>((resolve) => updater!.once('exit', resolve));
     await Promise.race([
       waitForStable(admin, world.group, 60_000),
@@ -328,18 +319,7 @@ export async function runSoak(options: SoakOptions): Promise<ScenarioResult> {
       ],
     };
   } finally {
-    if (updater && updater.exitCode === null) {
-      const gone = new Promise((r) => updater!.once('exit', r));
-      updater.kill('SIGTERM');
-      const timer = setTimeout(() => updater!.kill('SIGKILL'), 15_000);
-      await gone;
-      clearTimeout(timer);
-    }
-    await producer.disconnect().catch(() => {});
-    await admin.disconnect().catch(() => {});
-    await listener.end().catch(() => {});
-    await dropNamespace(world.config, world.redisNamespace).catch(() => {});
-    await world.close();
+    await closeTracerRun({ updater, producer, admin, listener, world });
   }
 }
 
