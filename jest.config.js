@@ -33,6 +33,7 @@ module.exports = {
         '<rootDir>/packages/*/src/**/*.test.ts',
         '<rootDir>/services/*/src/**/*.test.ts',
         '<rootDir>/test/deploy/**/*.test.ts',
+        '<rootDir>/bench/src/**/*.test.ts',
       ],
     },
     {

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runDecode } from './decode';
 import { runDrain } from './drain';
 import { runFreshness } from './freshness';
+import { LOAD_CLIENTS, type LoadClient } from './http-load';
 import { runRebuild } from './rebuild';
 import { publish, type ScenarioResult } from './report';
 import { runScore } from './score';
@@ -45,6 +46,13 @@ function serveEndpoints(value: string): EndpointKey[] {
   return list as EndpointKey[];
 }
 
+function loadClient(value: string): LoadClient {
+  if (!(LOAD_CLIENTS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${LOAD_CLIENTS.join(', ')}`);
+  }
+  return value as LoadClient;
+}
+
 function sizes(value: string): number[] {
   return rates(value);
 }
@@ -65,6 +73,8 @@ interface BenchOpts {
   serveCustomers: number;
   serveSeconds: number;
   serveEndpoints: EndpointKey[];
+  serveClient: LoadClient;
+  servePgSocket?: string;
   maxBytesPerPartition?: number;
   maxUnitMessages?: number;
 }
@@ -104,6 +114,11 @@ export function buildBenchProgram(): Command {
     .option('--serve-endpoints <list>', `serve: which of ${ENDPOINT_KEYS.join(',')}`, serveEndpoints, [
       ...ENDPOINT_KEYS,
     ])
+    .option('--serve-client <client>', `serve: the load client, ${LOAD_CLIENTS.join(' or ')}`, loadClient, 'raw')
+    .option(
+      '--serve-pg-socket <dir>',
+      "serve: cdp serve reaches Postgres through the Unix socket in this directory (e.g. /var/run/postgresql) instead of DATABASE_URL's TCP address",
+    )
     .option('--no-write', 'do not write bench/results/<date>-<scenario>.json')
     .action(async (scenario: string, opts: BenchOpts) => {
       if (scenario !== 'all' && !SCENARIOS.includes(scenario as Scenario)) {
@@ -129,6 +144,8 @@ export function buildBenchProgram(): Command {
             durationSeconds: opts.serveSeconds,
             endpoints: opts.serveEndpoints,
             cpuProfile: opts.cpuProf,
+            client: opts.serveClient,
+            pgSocketDir: opts.servePgSocket,
           }),
         soak: () =>
           runSoak({

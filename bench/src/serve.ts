@@ -8,7 +8,7 @@ import { batchIntoTable, refreshProductPopularity } from '@cdp360/postgres';
 import { createApiKey } from '@cdp360/serve';
 import type { Pool } from 'pg';
 import { type CpuProfile, summarizeProfile } from './cpu-profile';
-import { openLoop } from './http-load';
+import { type LoadClient, openLoop } from './http-load';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
 import { parentPid, treeCpuMs } from './server-cpu';
 import { loadFacts } from './sql-facts';
@@ -25,6 +25,10 @@ export interface ServeBenchOptions {
   cpuProfile?: boolean;
   /** Which endpoints to measure (default all): id, email, batch. */
   endpoints?: readonly EndpointKey[];
+  /** The load client (default raw: node:net, the one that takes least of the shared cores). */
+  client?: LoadClient;
+  /** cdp serve connects to Postgres through the Unix socket in this directory instead of over TCP. */
+  pgSocketDir?: string;
 }
 
 export const ENDPOINT_KEYS = ['id', 'email', 'batch'] as const;
@@ -67,6 +71,18 @@ function endpoints(customers: number): Endpoint[] {
   ];
 }
 
+/**
+ * The database URL through the Unix socket in `dir` (pg's `host` parameter; the port names the
+ * socket file, .s.PGSQL.<port>), the rest of `url` kept. The host part becomes localhost, which the
+ * URL syntax needs and the `host` parameter overrides.
+ */
+export function socketDatabaseUrl(url: string, dir: string): string {
+  const u = new URL(url);
+  u.hostname = 'localhost';
+  u.searchParams.set('host', dir);
+  return u.toString();
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -92,6 +108,15 @@ async function warmRelations(db: Pool): Promise<void> {
     await db.query('SELECT count(*) FROM customer_360');
     await db.query('SELECT count(*) FROM customer_360_version');
   }
+}
+
+/** How cdp serve's connections reach Postgres, as the server sees them: "unix socket" or "tcp <address>". */
+async function serveConnections(db: Pool): Promise<string> {
+  const res = await db.query<{ via: string }>(
+    `SELECT DISTINCT CASE WHEN client_addr IS NULL THEN 'unix socket' ELSE 'tcp ' || host(client_addr) END AS via
+       FROM pg_stat_activity WHERE application_name = 'cdp-serve' AND datname = current_database()`,
+  );
+  return res.rows.map((r) => r.via).join(', ') || 'none seen';
 }
 
 /** Stops cdp serve (SIGTERM: it exits cleanly and writes its profile) and summarises the profile. */
@@ -158,6 +183,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
     child = startServer(
       {
         ...world.env,
+        ...(options.pgSocketDir ? { DATABASE_URL: socketDatabaseUrl(world.databaseUrl, options.pgSocketDir) } : {}),
         CDP_HTTP_PORT: String(port),
         CDP_API_KEYS_FILE: path.join(dir, 'keys.json'),
         CDP_RATE_LIMIT: '10000000',
@@ -173,10 +199,12 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
       ...(ep.method === 'POST' ? { 'content-type': 'application/json' } : {}),
     });
     const run = (ep: Endpoint, rate: number, seconds: number) =>
-      openLoop({ port, method: ep.method, headers: headersFor(ep), rate, seconds, next: ep.next });
+      openLoop({ port, method: ep.method, headers: headersFor(ep), rate, seconds, next: ep.next, client });
     const kept = (r: Awaited<ReturnType<typeof run>>) =>
       r.errors === 0 && r.achievedRate >= 0.95 * r.rate && r.p99Ms <= 10;
 
+    const client = options.client ?? 'raw';
+    let connectionKind: string | undefined;
     const results = [];
     const backend = Number((await world.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
     const postmaster = parentPid(backend);
@@ -184,6 +212,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
     for (const ep of chosen) {
       process.stderr.write(`  ${ep.name}\n`);
       await run(ep, 500, 5); // warm the pool, the prepared statements and the JIT
+      if (!connectionKind) connectionKind = await serveConnections(world.pool);
       // CPU per request at 1,000/s from /proc: cdp serve's own process, the client (this process), and
       // the whole Postgres server (an upper bound: on a shared server it includes other clients).
       const serve0 = treeCpuMs(server.pid!, false);
@@ -242,16 +271,25 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
         r.highestRateP99Within10ms === null ? 'below 125/s' : fmt.rate(r.highestRateP99Within10ms),
       ]);
     }
+    table.push(['load client; cdp serve to Postgres', `${client}; ${connectionKind}`]);
     table.push(['load average (1 min) start / end', `${round(load0, 2)} / ${round(os.loadavg()[0]!, 2)}`]);
     return {
       scenario: 'serve',
       startedAt,
       machine: machineInfo(load0),
       options: { ...options },
-      results: { rows: batch.rows, prepareMs: round(prepareMs), endpoints: results, cpuProfile },
+      results: {
+        rows: batch.rows,
+        prepareMs: round(prepareMs),
+        client,
+        serveToPostgres: connectionKind,
+        endpoints: results,
+        cpuProfile,
+      },
       method: [
         'cdp serve runs as a child process (one Node process, pg pool of 16) against a fresh database whose customer_360 is the batch recompute of SQL-loaded facts; the load generator runs in the bench process on the same machine, over loopback.',
-        'Load: an open-loop client (bench/src/http-load.ts: node:http, keep-alive, up to 64 sockets) sends the requests due on an even schedule every millisecond whatever earlier ones are doing; each latency runs from writing the request to reading the whole answer, in microseconds; its own lateness against the schedule is reported as sendLagP99Ms.',
+        `Load: an open-loop client (bench/src/http-load.ts, client ${client}: ${client === 'raw' ? 'HTTP/1.1 over node:net, each request one write, each answer parsed and read to its last byte' : "node:http's keep-alive Agent"}; keep-alive, up to 64 connections, one request in flight on each) sends the requests due on an even schedule every millisecond whatever earlier ones are doing; each latency runs from handing the request to the client to reading the whole answer, in microseconds; its own lateness against the schedule is reported as sendLagP99Ms.`,
+        `cdp serve reaches Postgres through ${options.pgSocketDir ? `the Unix socket in ${options.pgSocketDir}` : 'TCP on loopback (DATABASE_URL)'}; pg_stat_activity saw: ${connectionKind}.`,
         'p99 at 1,000/s after a 5 s warm-up at 500/s. Highest rate: the same client doubling from 125/s while p99 <= 10 ms, every answer a 200 and >= 95 % of the rate achieved, then three halvings of the gap to the first rate missed; the last rate kept is reported.',
         'Every request picks random customers; the email is sent in upper case (case-insensitive lookup); batchGet asks 100 random ids.',
       ],
