@@ -1,4 +1,4 @@
-import { ApiKeysFileError, createApiKey, findApiKey, parseApiKeys, sha256Hex } from './api-keys';
+import { ApiKeyIndex, ApiKeysFileError, createApiKey, findApiKey, parseApiKeys, sha256Hex } from './api-keys';
 
 describe('API keys', () => {
   it('creates a key whose digest is the entry, and finds it', () => {
@@ -21,5 +21,19 @@ describe('API keys', () => {
   ])('refuses %s', (text, message) => {
     expect(() => parseApiKeys(text)).toThrow(ApiKeysFileError);
     expect(() => parseApiKeys(text)).toThrow(message);
+  });
+});
+
+describe('ApiKeyIndex', () => {
+  it('finds what findApiKey finds, the first time and again', () => {
+    const a = createApiKey('crm', ['profiles:read']);
+    const b = createApiKey('bi', ['profiles:read', 'profiles:read-pii']);
+    const index = new ApiKeyIndex([b.entry, a.entry]);
+    for (let i = 0; i < 3; i++) {
+      expect(index.find(a.key)).toEqual(a.entry);
+      expect(index.find(b.key)).toEqual(b.entry);
+      expect(index.find(`${a.key}x`)).toBeUndefined();
+      expect(index.find('')).toBeUndefined();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
@@ -69,6 +69,36 @@ export function findApiKey(entries: readonly ApiKeyEntry[], presented: string): 
     if (timingSafeEqual(digest, Buffer.from(e.sha256, 'hex')) && found === undefined) found = e;
   }
   return found;
+}
+
+/**
+ * The keys of a keys file, looked up per request. The first time a key is presented its digest is
+ * compared with every entry's, as findApiKey does (constant time, every entry); a key that matched is
+ * then remembered, so later requests with it skip the digest. Only keys that matched are kept: each
+ * entry has one key (its digest's preimage), so the memo never holds more than the file's entries,
+ * whatever unknown keys are tried, and an unknown key is digested each time. The memo is a Map keyed
+ * by the key text: its lookup compares the presented text only with a remembered key of the same
+ * (per-process randomly seeded) hash, so its timing tells nothing an attacker can steer.
+ */
+export class ApiKeyIndex {
+  private readonly digests: readonly { entry: ApiKeyEntry; digest: Buffer }[];
+  private readonly known = new Map<string, ApiKeyEntry>();
+
+  constructor(entries: readonly ApiKeyEntry[]) {
+    this.digests = entries.map((entry) => ({ entry, digest: Buffer.from(entry.sha256, 'hex') }));
+  }
+
+  find(presented: string): ApiKeyEntry | undefined {
+    const hit = this.known.get(presented);
+    if (hit) return hit;
+    const digest = hash('sha256', presented, 'buffer');
+    let found: ApiKeyEntry | undefined;
+    for (const d of this.digests) {
+      if (timingSafeEqual(digest, d.digest) && found === undefined) found = d.entry;
+    }
+    if (found) this.known.set(presented, found);
+    return found;
+  }
 }
 
 /** A new random key (shown once) and the entry to add to the keys file. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CUSTOMER_360_COLUMNS } from '@cdp360/domain';
 
 /** Columns that identify a person; left out of every response unless the key has profiles:read-pii. */
@@ -15,7 +15,7 @@ export function profileColumns(pii: boolean): (typeof CUSTOMER_360_COLUMNS)[numb
  * favourites, date columns) without a new state version, and a key without PII gets another body.
  */
 export function profileEtag(version: string | null, body: string): string {
-  const digest = createHash('sha1').update(body).digest('base64url').slice(0, 16);
+  const digest = hash('sha1', body, 'base64url').slice(0, 16);
   return `"${version ?? '0'}-${digest}"`;
 }
 
