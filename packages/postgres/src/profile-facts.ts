@@ -46,75 +46,9 @@ export interface FactsProfile {
 export const PUBSUB_SRC_PREFIX = 'pubsub:';
 
 /**
- * The rebuild query: one row per customer, with a column per aggregate of AGGREGATE_FIELDS (the fold
- * of apply-customers.lua written in SQL; profile-facts.test.ts checks the two lists agree).
+ * The columns of a rebuild row that are not aggregates (those are named by AGGREGATE_FIELDS); the
+ * bulk read of rebuild-facts.ts returns them, except the positions it derives from the srcs.
  */
-export function profilesFromFactsSql(range: string, markersSince: string): string {
-  return `WITH
-p AS (
-  SELECT customer_id, count(*)::int AS orders, (sum(total_amount) * 100)::int8::text AS ltv_cents,
-         max(purchase_date)::text AS last_purchase
-  FROM purchase_transactions WHERE ${range} GROUP BY customer_id),
-li AS (
-  SELECT t.customer_id, i.product_id, count(*)::int AS n
-  FROM purchase_transactions t JOIN purchase_items i USING (transaction_id)
-  WHERE t.${range} GROUP BY t.customer_id, i.product_id),
-pl AS (
-  SELECT customer_id, array_agg(product_id) AS product_ids, array_agg(n) AS product_lines FROM li GROUP BY customer_id),
-s AS (
-  SELECT customer_id, count(*)::int AS interactions, coalesce(sum(satisfaction_score), 0)::int AS sat_sum,
-         count(satisfaction_score)::int AS sat_count,
-         (count(*) FILTER (WHERE resolution_status = 'Resolved'))::int AS resolved
-  FROM customer_service WHERE ${range} GROUP BY customer_id),
-r AS (
-  SELECT customer_id, count(*)::int AS responses,
-         (count(*) FILTER (WHERE response_type = 'Conversion'))::int AS conversions,
-         array_agg(DISTINCT campaign_id) AS campaign_ids
-  FROM campaign_responses WHERE ${range} GROUP BY customer_id),
-w AS (
-  SELECT customer_id, count(*)::int AS sessions, sum(pages_viewed)::int8::text AS pages_sum,
-         sum(time_spent) AS time_sum, max(visit_date)::text AS last_visit
-  FROM website_behavior WHERE ${range} GROUP BY customer_id),
-c AS (
-  SELECT customer_id, first_name, last_name, email, phone_number, date_of_birth::text AS date_of_birth,
-         registration_date::text AS registration_date, event_time, src_seq::text AS src_seq
-  FROM customer_info WHERE ${range}),
-src AS (
-  SELECT customer_id, src FROM purchase_transactions WHERE ${range}
-  UNION ALL SELECT customer_id, src FROM customer_service WHERE ${range}
-  UNION ALL SELECT customer_id, src FROM campaign_responses WHERE ${range}
-  UNION ALL SELECT customer_id, src FROM website_behavior WHERE ${range}
-  UNION ALL SELECT customer_id, src FROM customer_info WHERE ${range}),
-wm AS (
-  SELECT customer_id, array_agg(stream) AS streams, array_agg(seq::text) AS seqs FROM (
-    SELECT customer_id, substring(src FROM '^(.*)/[0-9]+$') AS stream,
-           max(substring(src FROM '/([0-9]+)$')::int8) AS seq
-    FROM src WHERE src ~ '^.+/[0-9]+$' AND src NOT LIKE 'pubsub:%' GROUP BY 1, 2) x
-  GROUP BY customer_id),
-mk AS (
-  SELECT customer_id, array_agg(src) AS markers, array_agg(t::text) AS marker_times FROM (
-    SELECT customer_id, src, substring(src FROM '@([0-9]+)$')::int8 AS t
-    FROM src WHERE src LIKE 'pubsub:%') x
-  WHERE t >= ${markersSince} GROUP BY customer_id),
-ids AS (
-  SELECT customer_id FROM p UNION SELECT customer_id FROM s UNION SELECT customer_id FROM r
-  UNION SELECT customer_id FROM w UNION SELECT customer_id FROM c)
-SELECT ids.customer_id, p.orders, p.ltv_cents, p.last_purchase, pl.product_ids, pl.product_lines,
-       s.interactions, s.sat_sum, s.sat_count, s.resolved, r.responses, r.conversions, r.campaign_ids,
-       w.sessions, w.pages_sum, w.time_sum, w.last_visit,
-       c.first_name, c.last_name, c.email, c.phone_number, c.date_of_birth, c.registration_date,
-       c.event_time, c.src_seq, wm.streams, wm.seqs, mk.markers, mk.marker_times
-FROM ids
-LEFT JOIN p USING (customer_id) LEFT JOIN pl USING (customer_id) LEFT JOIN s USING (customer_id)
-LEFT JOIN r USING (customer_id) LEFT JOIN w USING (customer_id) LEFT JOIN c USING (customer_id)
-LEFT JOIN wm USING (customer_id) LEFT JOIN mk USING (customer_id)
-ORDER BY ids.customer_id`;
-}
-
-const BY_RANGE = profilesFromFactsSql('customer_id BETWEEN $1 AND $2', '$3');
-const BY_IDS = profilesFromFactsSql('customer_id = ANY($1::int4[])', '$2');
-
-/** The columns of the rebuild query that are not aggregates (those are named by AGGREGATE_FIELDS). */
 interface StructuralRow {
   customer_id: number;
   product_ids: number[] | null;
@@ -154,36 +88,11 @@ export const STRUCTURAL_FACTS_COLUMNS: readonly (keyof StructuralRow)[] = [
   'marker_times',
 ];
 
-/** A row of the rebuild query: the structural columns and one per aggregate. */
+/** A rebuild row: the structural columns and one per aggregate. */
 export type FactsRow = StructuralRow & { [aggregateColumn: string]: unknown };
 type Row = FactsRow;
 
-/**
- * Aggregates computed from the durable facts for customers with ids in [from, to]; markers of
- * Pub/Sub-sourced facts published at or after `markersSinceMicros` (default: all).
- */
-export async function profilesFromFacts(
-  db: Queryable,
-  from: number,
-  to: number,
-  options: { markersSinceMicros?: number } = {},
-): Promise<FactsProfile[]> {
-  const res = await db.query<Row>(BY_RANGE, [from, to, Math.floor(options.markersSinceMicros ?? 0)]);
-  return res.rows.map(fromRow);
-}
-
-/** The same for these customers (those with no fact or record are absent). */
-export async function profilesFromFactsFor(
-  db: Queryable,
-  customerIds: readonly number[],
-  options: { markersSinceMicros?: number } = {},
-): Promise<FactsProfile[]> {
-  if (customerIds.length === 0) return [];
-  const res = await db.query<Row>(BY_IDS, [customerIds, Math.floor(options.markersSinceMicros ?? 0)]);
-  return res.rows.map(fromRow);
-}
-
-/** A row of the rebuild query (or of the rebuild's bulk read, once its srcs are parsed) as a profile. */
+/** A row of the rebuild's bulk read (rebuild-facts.ts), once its srcs are parsed, as a profile. */
 export function factsProfileFromRow(r: FactsRow): FactsProfile {
   return fromRow(r);
 }

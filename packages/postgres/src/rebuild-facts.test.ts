@@ -46,8 +46,9 @@ describe('the rebuild bulk read against the aggregate state declaration', () => 
 });
 
 /**
- * The SQL of the rebuild query (profile-facts.ts) written with JavaScript regular expressions of the
- * same meaning (Postgres' `.` matches a newline, hence the `s` flag), BigInt for `::int8`.
+ * The SQL the rebuild once derived positions with (`src ~ '^.+/[0-9]+$'`, `substring(src FROM
+ * '^(.*)/[0-9]+$')` and the like) written with JavaScript regular expressions of the same meaning
+ * (Postgres' `.` matches a newline, hence the `s` flag), BigInt for `::int8`.
  */
 function reference(srcs: readonly string[], since: bigint) {
   const wm = new Map<string, bigint>();

@@ -3,8 +3,8 @@ import { type FactsProfile, type FactsRow, factsProfileFromRow, PUBSUB_SRC_PREFI
 import { withTransaction } from './transaction';
 
 /**
- * The rebuild's bulk read: the same fold as `profilesFromFactsSql` (one row per customer, a column per
- * aggregate of AGGREGATE_FIELDS), but the positions are not parsed in SQL. Each customer's `src`
+ * The rebuild's read of the durable facts: one row per customer, a column per aggregate of
+ * AGGREGATE_FIELDS (the fold of apply-batch-4.lua written in SQL), but the positions are not parsed in SQL. Each customer's `src`
  * values come back as one array and `positionsFromSrcs` derives the watermarks and markers in Node:
  * Postgres' regular-expression `substring` costs several microseconds per fact, the string scan in
  * Node a fraction of one. rebuild-facts.test.ts checks the column list against the declaration.
@@ -174,8 +174,9 @@ async function bulkRead(pool: pg.Pool, sql: string, params: unknown[], sinceMicr
 }
 
 /**
- * The rebuild's bulk read of the customers with ids in [from, to]: the same profiles as
- * `profilesFromFacts`, in one read-only statement per range (see `rebuildFactsSql`).
+ * The rebuild's bulk read of the customers with ids in [from, to] (those with no fact or record are
+ * absent), in one read-only statement per range (see `rebuildFactsSql`); Pub/Sub markers published at
+ * or after `markersSinceMicros` (default: all).
  */
 export function rebuildProfilesInRange(
   pool: pg.Pool,
@@ -186,7 +187,7 @@ export function rebuildProfilesInRange(
   return bulkRead(pool, BULK_BY_RANGE, [from, to], options.markersSinceMicros ?? 0);
 }
 
-/** The same for these customers (those with no fact or record are absent), as `profilesFromFactsFor`. */
+/** The same for these customers (those with no fact or record are absent). */
 export async function rebuildProfilesFor(
   pool: pg.Pool,
   customerIds: readonly number[],
