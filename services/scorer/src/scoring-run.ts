@@ -55,8 +55,10 @@ const STEP_WORK_MEM = '256MB';
 function inStep<T>(db: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return withTransaction(db, async (client) => {
     // The steps sort or hash every customer_360 row once; in memory that is several times faster
-    // than spilling to disk at the default 4 MB. Per transaction only.
-    await client.query(`SET LOCAL work_mem = '${STEP_WORK_MEM}'`);
+    // than spilling to disk at the default 4 MB. Their estimated costs are far above jit_above_cost,
+    // and JIT-compiling expressions that run once per row of a simple plan costs more than it saves.
+    // Per transaction only.
+    await client.query(`SET LOCAL work_mem = '${STEP_WORK_MEM}'; SET LOCAL jit = off`);
     return fn(client);
   });
 }

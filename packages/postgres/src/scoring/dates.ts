@@ -25,62 +25,81 @@ export const DATE_COLUMN_SQL = {
   END`,
 } as const;
 
+/** The churn score from the as-of date directly (in an UPDATE's SET the column names read the old row). */
+const FRESH_CHURN_SQL = DATE_COLUMN_SQL.churn_risk_score.replaceAll(
+  'days_since_last_purchase',
+  `(${DATE_COLUMN_SQL.days_since_last_purchase})`,
+);
+
+/** The stored columns and their values for the as-of date, in customer_360's scope. */
+const STORED = '(age, customer_tenure_days, days_since_last_purchase, churn_risk_score)';
+const FRESH = `(${DATE_COLUMN_SQL.age},
+    ${DATE_COLUMN_SQL.customer_tenure_days},
+    ${DATE_COLUMN_SQL.days_since_last_purchase},
+    ${FRESH_CHURN_SQL})`;
+
 /**
- * `fresh` computes the columns for the as-of date (churn from the fresh days_since_last_purchase, as
- * the batch does from its own), keeping the stored values beside them; only rows where one differs are
- * updated. The update is guarded by the inputs: a row whose dates the updater changed meanwhile keeps
- * the updater's values (derived from the same rules).
+ * The rows whose values change, old beside new, as the statement's snapshot has them: what the
+ * per-column counts and the trigger candidates are taken from. Written out once per use so that each
+ * use is a plain scan (a CTE read twice would be materialised: a million rows on a new day).
+ */
+const BEFORE_SQL = `SELECT
+    customer_id,
+    age AS old_age,
+    customer_tenure_days AS old_tenure,
+    days_since_last_purchase AS old_days,
+    churn_risk_score AS old_churn,
+    ${DATE_COLUMN_SQL.age} AS age,
+    ${DATE_COLUMN_SQL.customer_tenure_days} AS customer_tenure_days,
+    ${DATE_COLUMN_SQL.days_since_last_purchase} AS days_since_last_purchase,
+    ${FRESH_CHURN_SQL} AS churn_risk_score
+  FROM customer_360
+  WHERE ${STORED} IS DISTINCT FROM ${FRESH}`;
+
+/**
+ * One pass over customer_360 that writes the rows whose date-dependent values change: a single-table
+ * UPDATE (no join of the table with itself), each value computed from the row version it writes, so a
+ * row the updater rewrote meanwhile gets the values of its new inputs (or none, when they are already
+ * current). None of the columns is indexed: with the table's fillfactor (migration 009) these are HOT
+ * updates. The counts per column come from a read of the same snapshot; the trigger candidates too,
+ * kept only when the UPDATE wrote the very values they were computed with.
  */
 function refreshDatesSql(capture: CaptureSql | null): string {
-  return `WITH fresh AS (
-  SELECT
-    customer_id, date_of_birth, registration_date, last_purchase_date,
-    old_age, old_tenure, old_days, old_churn,
-    age, customer_tenure_days, days_since_last_purchase,
-    ${DATE_COLUMN_SQL.churn_risk_score} AS churn_risk_score
-  FROM (
-    SELECT
-      customer_id, date_of_birth, registration_date, last_purchase_date,
-      age AS old_age,
-      customer_tenure_days AS old_tenure,
-      days_since_last_purchase AS old_days,
-      churn_risk_score AS old_churn,
-      ${DATE_COLUMN_SQL.age} AS age,
-      ${DATE_COLUMN_SQL.customer_tenure_days} AS customer_tenure_days,
-      ${DATE_COLUMN_SQL.days_since_last_purchase} AS days_since_last_purchase
-    FROM customer_360
-  ) computed
-),
-target AS (
-  SELECT * FROM fresh
-  WHERE (old_age, old_tenure, old_days, old_churn)
-    IS DISTINCT FROM (age, customer_tenure_days, days_since_last_purchase, churn_risk_score)
+  const candidates = capture
+    ? `,
+candidates AS (
+  SELECT * FROM (
+    SELECT t.customer_id AS capture_customer_id,
+      (t.age, t.customer_tenure_days, t.days_since_last_purchase, t.churn_risk_score) AS fresh${capture.values}
+    FROM (${BEFORE_SQL}) t
+  ) x
+  WHERE ${capture.filter}
 ),
 changed AS (
-  UPDATE customer_360 AS c SET
-    age = t.age,
-    customer_tenure_days = t.customer_tenure_days,
-    days_since_last_purchase = t.days_since_last_purchase,
-    churn_risk_score = t.churn_risk_score
-  FROM target t
-  WHERE c.customer_id = t.customer_id
-    AND (c.date_of_birth, c.registration_date, c.last_purchase_date)
-      IS NOT DISTINCT FROM (t.date_of_birth, t.registration_date, t.last_purchase_date)
-    AND (c.age, c.customer_tenure_days, c.days_since_last_purchase, c.churn_risk_score)
-      IS DISTINCT FROM (t.age, t.customer_tenure_days, t.days_since_last_purchase, t.churn_risk_score)
-  RETURNING
-    t.old_age IS DISTINCT FROM t.age AS age_changed,
-    t.old_tenure IS DISTINCT FROM t.customer_tenure_days AS tenure_changed,
-    t.old_days IS DISTINCT FROM t.days_since_last_purchase AS days_changed,
-    t.old_churn IS DISTINCT FROM t.churn_risk_score AS churn_changed${capture?.returning ?? ''}
-)${capture?.cte ?? ''}
+  SELECT x.* FROM candidates x
+  JOIN updated u ON u.customer_id = x.capture_customer_id
+    AND (u.age, u.customer_tenure_days, u.days_since_last_purchase, u.churn_risk_score) IS NOT DISTINCT FROM x.fresh
+)${capture.cte}`
+    : '';
+  return `WITH before AS (
+  ${BEFORE_SQL}
+),
+updated AS (
+  UPDATE customer_360 SET
+    age = ${DATE_COLUMN_SQL.age},
+    customer_tenure_days = ${DATE_COLUMN_SQL.customer_tenure_days},
+    days_since_last_purchase = ${DATE_COLUMN_SQL.days_since_last_purchase},
+    churn_risk_score = ${FRESH_CHURN_SQL}
+  WHERE ${STORED} IS DISTINCT FROM ${FRESH}
+  RETURNING ${capture ? 'customer_id, age, customer_tenure_days, days_since_last_purchase, churn_risk_score' : '1'}
+)${candidates}
 SELECT
-  count(*) FILTER (WHERE age_changed)::int8 AS age,
-  count(*) FILTER (WHERE tenure_changed)::int8 AS tenure,
-  count(*) FILTER (WHERE days_changed)::int8 AS days_since,
-  count(*) FILTER (WHERE churn_changed)::int8 AS churn,
-  count(*)::int8 AS rows_written
-FROM changed`;
+  count(*) FILTER (WHERE old_age IS DISTINCT FROM age)::int8 AS age,
+  count(*) FILTER (WHERE old_tenure IS DISTINCT FROM customer_tenure_days)::int8 AS tenure,
+  count(*) FILTER (WHERE old_days IS DISTINCT FROM days_since_last_purchase)::int8 AS days_since,
+  count(*) FILTER (WHERE old_churn IS DISTINCT FROM churn_risk_score)::int8 AS churn,
+  (SELECT count(*) FROM updated)::int8 AS rows_written
+FROM before`;
 }
 
 const REFRESH_DATES_SQL = refreshDatesSql(null);

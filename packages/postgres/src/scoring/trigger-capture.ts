@@ -29,6 +29,12 @@ export interface CaptureSql {
   returning: string;
   /** A further CTE (starts with a comma) reading the CTE named `changed`. */
   cte: string;
+  /**
+   * The old/new value columns alone (`returning` without the customer id; starts with a comma), and
+   * the condition on them that `cte` applies: for a step that finds its candidates before it writes.
+   */
+  values: string;
+  filter: string;
 }
 
 export const CAPTURE_TABLE = 'scoring_trigger_candidates';
@@ -75,6 +81,8 @@ export function captureSql(rules: TriggerRules, values: Readonly<Record<string, 
   const filter = [...new Set(watched.map(mayFire))].join('\n     OR ');
   return {
     returning: `, c.customer_id AS capture_customer_id${returning}`,
+    values: returning,
+    filter,
     cte: `,
 captured AS (
   INSERT INTO pg_temp.${CAPTURE_TABLE} (customer_id, old_values, new_values)
