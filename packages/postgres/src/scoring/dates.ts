@@ -40,8 +40,8 @@ const FRESH = `(${DATE_COLUMN_SQL.age},
 
 /**
  * The rows whose values change, old beside new, as the statement's snapshot has them: what the
- * per-column counts and the trigger candidates are taken from. Written out once per use so that each
- * use is a plain scan (a CTE read twice would be materialised: a million rows on a new day).
+ * per-column counts and the trigger candidates are taken from. Read once: with trigger capture the
+ * CTE is read twice and so materialised, which holds only the changed rows (none on a same-day run).
  */
 const BEFORE_SQL = `SELECT
     customer_id,
@@ -61,8 +61,8 @@ const BEFORE_SQL = `SELECT
  * UPDATE (no join of the table with itself), each value computed from the row version it writes, so a
  * row the updater rewrote meanwhile gets the values of its new inputs (or none, when they are already
  * current). None of the columns is indexed: with the table's fillfactor (migration 009) these are HOT
- * updates. The counts per column come from a read of the same snapshot; the trigger candidates too,
- * kept only when the UPDATE wrote the very values they were computed with.
+ * updates. The counts per column come from a read of the same snapshot (`before`); the trigger
+ * candidates too, kept only when the UPDATE wrote the very values they were computed with.
  */
 function refreshDatesSql(capture: CaptureSql | null): string {
   const candidates = capture
@@ -71,7 +71,7 @@ candidates AS (
   SELECT * FROM (
     SELECT t.customer_id AS capture_customer_id,
       (t.age, t.customer_tenure_days, t.days_since_last_purchase, t.churn_risk_score) AS fresh${capture.values}
-    FROM (${BEFORE_SQL}) t
+    FROM before t
   ) x
   WHERE ${capture.filter}
 ),
@@ -81,7 +81,7 @@ changed AS (
     AND (u.age, u.customer_tenure_days, u.days_since_last_purchase, u.churn_risk_score) IS NOT DISTINCT FROM x.fresh
 )${capture.cte}`
     : '';
-  return `WITH before AS (
+  return `WITH before AS${capture ? ' MATERIALIZED' : ''} (
   ${BEFORE_SQL}
 ),
 updated AS (
