@@ -80,9 +80,10 @@ export function utcDate(now: Date): string {
  * which falls out of comparing (month, day) pairs. Negative when asOf precedes birth.
  */
 export function completedYears(birth: string, asOf: string): number {
-  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
-  const [ay, am, ad] = asOf.split('-').map(Number) as [number, number, number];
-  const before = am < bm || (am === bm && ad < bd);
+  // Both are YYYY-MM-DD: month and day compare as the number MMDD.
+  const by = +birth.slice(0, 4);
+  const ay = +asOf.slice(0, 4);
+  const before = +(asOf.slice(5, 7) + asOf.slice(8, 10)) < +(birth.slice(5, 7) + birth.slice(8, 10));
   return ay - by - (before ? 1 : 0);
 }
 

@@ -4,7 +4,7 @@ import { withTransaction } from './transaction';
 
 /**
  * The rebuild's read of the durable facts: one row per customer, a column per aggregate of
- * AGGREGATE_FIELDS (the fold of apply-batch-4.lua written in SQL), but the positions are not parsed in SQL. Each customer's `src`
+ * AGGREGATE_FIELDS (the fold of apply-customers.lua written in SQL), but the positions are not parsed in SQL. Each customer's `src`
  * values come back as one array and `positionsFromSrcs` derives the watermarks and markers in Node:
  * Postgres' regular-expression `substring` costs several microseconds per fact, the string scan in
  * Node a fraction of one. rebuild-facts.test.ts checks the column list against the declaration.

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   churnRiskScore,
   compareBytes,
@@ -81,6 +82,15 @@ describe('favoritePair', () => {
   it('compares by UTF-8 bytes, not UTF-16 units', () => {
     // U+FF5E (3 bytes EF BD 9E) sorts before U+1F600 (4 bytes F0 ...) in bytes, after it in UTF-16 units.
     expect(compareBytes('\uff5e', '\u{1f600}')).toBeLessThan(0);
+  });
+  it('orders any two texts as their UTF-8 bytes do (ASCII, accents, CJK, emoji, mixed)', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(Math.sign(compareBytes(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 

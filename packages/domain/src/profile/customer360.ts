@@ -108,10 +108,15 @@ export function engagementScore(campaigns: number, sessions: number, interaction
 }
 
 const utf8 = new TextEncoder();
+/** Code units whose UTF-16 order differs from code point order: surrogates and U+E000..U+FFFF. */
+const ABOVE_SURROGATES = /[\uD800-\uFFFF]/;
 
 /** Byte-order (UTF-8, i.e. code point order) comparison, matching Postgres COLLATE "C". */
 export function compareBytes(a: string, b: string): number {
   if (a === b) return 0;
+  // Below U+D800 a code unit is its code point, so JavaScript's own string order is code point
+  // order; only texts with surrogates or U+E000 and above need their UTF-8 bytes compared.
+  if (!ABOVE_SURROGATES.test(a) && !ABOVE_SURROGATES.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(utf8.encode(a), utf8.encode(b));
 }
 
