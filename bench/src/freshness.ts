@@ -17,6 +17,8 @@ export interface FreshnessOptions {
   /** Seconds per rate (>= 60 for a reportable number; shorter for development). */
   durationSeconds: number;
   seed: number;
+  /** The updater's unit of work size (`--max-unit-messages`; its default when absent). */
+  maxUnitMessages?: number;
 }
 
 /** Tracer customers live above the generated key space, so their first row insert marks the tracer. */
@@ -58,11 +60,14 @@ END $$`);
 FOR EACH ROW WHEN (NEW.customer_id >= ${TRACER_BASE}) EXECUTE FUNCTION bench_tracer_committed()`);
 }
 
-/** `cdp updater` for the world as a child process (stderr passed through), `env` added to the world's. */
-export function startUpdater(world: BenchWorld, env: NodeJS.ProcessEnv = {}): ChildProcess {
+/**
+ * `cdp updater` for the world as a child process (stderr passed through), `env` added to the world's
+ * and `args` to its command line.
+ */
+export function startUpdater(world: BenchWorld, env: NodeJS.ProcessEnv = {}, args: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
-    [CDP_BIN, 'updater', '--redis-namespace', world.redisNamespace, '--stats-interval', '0'],
+    [CDP_BIN, 'updater', '--redis-namespace', world.redisNamespace, '--stats-interval', '0', ...args],
     { env: { ...world.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }
@@ -335,7 +340,11 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
     });
     await listener.query('LISTEN bench_tracer');
     await Promise.all([admin.connect(), producer.connect()]);
-    updater = startUpdater(world);
+    updater = startUpdater(
+      world,
+      {},
+      options.maxUnitMessages === undefined ? [] : ['--max-unit-messages', String(options.maxUnitMessages)],
+    );
     const exited = new Promise<number | null>((resolve) => updater!.once('exit', resolve));
     await Promise.race([
       waitForStable(admin, world.group, 60_000),

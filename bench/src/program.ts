@@ -97,7 +97,11 @@ export function buildBenchProgram(): Command {
       'drain: profile the updater phase; serve: profile cdp serve; summarise the top self-time costs',
     )
     .option('--max-bytes-per-partition <bytes>', 'drain: the updater consumer fetch size per partition', positiveInt)
-    .option('--max-unit-messages <n>', "drain: the updater's unit of work size (its default when absent)", positiveInt)
+    .option(
+      '--max-unit-messages <n>',
+      "drain, freshness: the updater's unit of work size (its default when absent)",
+      positiveInt,
+    )
     .option('--rates <list>', 'freshness: produce rates in events/s', rates, [1000, 5000, 10_000])
     .option(
       '--duration <time>',
@@ -135,7 +139,13 @@ export function buildBenchProgram(): Command {
             maxBytesPerPartition: opts.maxBytesPerPartition,
             maxUnitMessages: opts.maxUnitMessages,
           }),
-        freshness: () => runFreshness({ rates: opts.rates, durationSeconds: opts.duration, seed: opts.seed }),
+        freshness: () =>
+          runFreshness({
+            rates: opts.rates,
+            durationSeconds: opts.duration,
+            seed: opts.seed,
+            maxUnitMessages: opts.maxUnitMessages,
+          }),
         score: () => runScore({ customers: opts.customers }),
         rebuild: () => runRebuild({ facts: opts.facts }),
         serve: () =>
