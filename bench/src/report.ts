@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -54,16 +54,24 @@ export function formatTable(title: string, rows: readonly [string, string][]): s
 
 /**
  * Prints the result as one JSON line (stdout) and a readable table (stderr), and writes it to
- * results/<date>-<scenario>.json. Returns the file written.
+ * results/<date>-<scenario>.json, or <date>-<scenario>-<n>.json when a run of the same day is there
+ * already (results are committed: a second run must not replace the first). Returns the file written.
  */
 export function publish(result: ScenarioResult, options: { write?: boolean } = {}): string | null {
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.stderr.write(`\n${formatTable(`${result.scenario} (${result.startedAt})`, result.table)}`);
   if (options.write === false) return null;
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `${result.startedAt.slice(0, 10)}-${result.scenario}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const file = freeResultPath(RESULTS_DIR, `${result.startedAt.slice(0, 10)}-${result.scenario}`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`, { flag: 'wx' });
   process.stderr.write(`  written to ${path.relative(process.cwd(), file)}\n`);
+  return file;
+}
+
+/** `<dir>/<stem>.json`, or the first `<dir>/<stem>-<n>.json` (n = 2, 3, ...) that does not exist. */
+export function freeResultPath(dir: string, stem: string): string {
+  let file = path.join(dir, `${stem}.json`);
+  for (let n = 2; existsSync(file); n++) file = path.join(dir, `${stem}-${n}.json`);
   return file;
 }
 
