@@ -30,9 +30,8 @@ export function registerUpdaterCommand(program: Command): void {
     .option('--stats-interval <seconds>', 'how often to log the counters (0: never)', nonNegativeInt, 30)
     .option(
       '--max-unit-messages <n>',
-      'messages per unit of work before it starts without lingering',
+      'messages per unit of work before it starts without lingering (default: Kafka 20000, Pub/Sub 5000)',
       positiveInt,
-      5000,
     )
     .option('--max-bytes-per-partition <bytes>', 'Kafka fetch size per partition', positiveInt, 1024 * 1024)
     .option(
@@ -55,7 +54,7 @@ export function registerUpdaterCommand(program: Command): void {
         untilIdle?: boolean;
         redisNamespace: string;
         statsInterval: number;
-        maxUnitMessages: number;
+        maxUnitMessages?: number;
         maxBytesPerPartition: number;
         transport?: string;
         ackDeadline: number;
