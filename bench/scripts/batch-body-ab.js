@@ -1,6 +1,7 @@
 // A/B of the batchGet read (bench/scripts/batch-body-ab.js, run after `npm run build`): A is the
-// earlier path (ProfileJsonReader.byIds, one row per profile, joined here with the missing ids), B is
-// batchBody (the whole answer built by Postgres as one text). One connection, batches of 100 random
+// route's path (ProfileJsonReader.byIds, one row per profile, joined here with the missing ids), B the
+// whole answer built by Postgres as one text (tried on 2026-12-02 and not kept: Postgres spends
+// more; see docs/benchmarks.md). One connection, batches of 100 random
 // ids of a 1,000,000-row customer_360 (as the serve bench loads it), run back to back; CPU per batch of
 // this process (process.cpuUsage) and of its Postgres backend (/proc), alternating A and B.
 // Usage: node bench/scripts/batch-body-ab.js [customers=1000000] [batches=400] [pairs=5]
@@ -43,10 +44,19 @@ async function main() {
       const missing = ids.filter((id) => !found.has(id));
       return `{"profiles":[${rows.map((p) => p.json).join(',')}],"missing":${JSON.stringify(missing)}}`;
     };
-    const B = (ids) => reader.batchBody(db, ids);
+    const object = `json_build_object(${profileColumns(true)
+      .map((c) => `'${c}', c.${c}${['total_lifetime_value', 'average_order_value'].includes(c) ? '::text' : ''}`)
+      .join(', ')})::text`;
+    const bSql = `WITH found AS (
+        SELECT c.customer_id, ${object} AS json FROM customer_360 c WHERE c.customer_id = ANY($1::int4[]))
+      SELECT '{"profiles":[' || coalesce((SELECT string_agg(json, ',' ORDER BY customer_id) FROM found), '')
+          || '],"missing":[' || coalesce((SELECT string_agg(a.id::text, ',' ORDER BY a.ord)
+               FROM unnest($1::int4[]) WITH ORDINALITY AS a(id, ord)
+              WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.customer_id = a.id)), '')
+          || ']}' AS body`;
+    const B = async (ids) => (await db.query({ name: 'ab-b', text: bSql, values: [ids] })).rows[0].body;
     // Variants of B (AB_VARIANTS=1): C aggregates the objects of a sorted subquery (no sort in the
     // aggregate, no CTE); D is A without the version join.
-    const object = reader.batchSql.match(/SELECT c.customer_id, (json_build_object\(.*?\)::text) AS json/s)[1];
     const cSql = `SELECT '{"profiles":[' || coalesce(string_agg(s.json, ','), '') || '],"missing":[' ||
         coalesce((SELECT string_agg(a.id::text, ',' ORDER BY a.ord) FROM unnest($1::int4[]) WITH ORDINALITY AS a(id, ord)
           WHERE NOT EXISTS (SELECT 1 FROM customer_360 x WHERE x.customer_id = a.id)), '') || ']}' AS body
@@ -102,7 +112,7 @@ async function main() {
       }
     }
     const plan = await db.query(
-      `EXPLAIN (ANALYZE, BUFFERS) ${reader.batchSql.replaceAll('$1::int4[]', `'{${randomIds().join(',')}}'::int4[]`)}`,
+      `EXPLAIN (ANALYZE, BUFFERS) ${bSql.replaceAll('$1::int4[]', `'{${randomIds().join(',')}}'::int4[]`)}`,
     );
     console.log(plan.rows.map((r) => r['QUERY PLAN']).join('\n'));
     const measure = async (name, fn) => {

@@ -226,7 +226,6 @@ const MONEY_COLUMNS: ReadonlySet<string> = new Set(['total_lifetime_value', 'ave
  */
 export class ProfileJsonReader {
   private readonly select: string;
-  private readonly batchSql: string;
 
   /** `name` tells this reader's prepared statements apart from another column set's. */
   constructor(
@@ -234,38 +233,13 @@ export class ProfileJsonReader {
     private readonly name: string,
   ) {
     const pairs = columns.map((c) => `'${c}', c.${c}${MONEY_COLUMNS.has(c) ? '::text' : ''}`);
-    const object = `json_build_object(${pairs.join(', ')})::text`;
-    this.select = `SELECT c.customer_id, ${object} AS json, v.version::text AS version
+    this.select = `SELECT c.customer_id, json_build_object(${pairs.join(', ')})::text AS json, v.version::text AS version
   FROM customer_360 c LEFT JOIN customer_360_version v USING (customer_id)`;
-    // The whole batchGet answer as one text: the objects joined by commas in customer id order, and
-    // the ids not found in the order asked. One row crosses the wire instead of one per profile, and
-    // no version is read (a batch has no ETag).
-    this.batchSql = `WITH found AS (
-    SELECT c.customer_id, ${object} AS json FROM customer_360 c WHERE c.customer_id = ANY($1::int4[]))
-  SELECT '{"profiles":[' || coalesce((SELECT string_agg(json, ',' ORDER BY customer_id) FROM found), '')
-      || '],"missing":[' || coalesce((SELECT string_agg(a.id::text, ',' ORDER BY a.ord)
-           FROM unnest($1::int4[]) WITH ORDINALITY AS a(id, ord)
-          WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.customer_id = a.id)), '')
-      || ']}' AS body`;
   }
 
   async byId(db: Queryable, customerId: number): Promise<ProfileJson | null> {
     const res = await this.query(db, 'by-id', `${this.select} WHERE c.customer_id = $1`, [customerId]);
     return res[0] ?? null;
-  }
-
-  /**
-   * The body of POST /v1/profiles:batchGet for `customerIds` (distinct): `{"profiles":[...],"missing":[...]}`
-   * with the profiles ordered by customer id and the missing ids in the order given, built by Postgres
-   * in one statement. The same text as joining the JSON of byIds and listing the ids it did not find.
-   */
-  async batchBody(db: Queryable, customerIds: readonly number[]): Promise<string> {
-    const res = await db.query<{ body: string }>({
-      name: `cdp-serve-profile-json-${this.name}-batch-body`,
-      text: this.batchSql,
-      values: [customerIds],
-    });
-    return res.rows[0]!.body;
   }
 
   /** Ordered by customer id. */
