@@ -58,12 +58,12 @@ SELECT
 }
 
 /**
- * Planner settings for the CLV statement, local to the step's transaction: its one join (the rows to
- * write against customer_360) is to be a nested loop over TID scans. The planner prices a TID scan as
- * a random page read and would rather hash the marked rows and scan the whole table again.
+ * Planner settings for the CLV and date statements, local to the step's transaction: their one join
+ * (the rows to write against customer_360) is to be a nested loop over TID scans. The planner prices
+ * a TID scan as a random page read and would rather hash the rows to write and scan the table again.
  */
-const JOIN_BY_TID = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
-const JOIN_DEFAULTS = 'SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT';
+export const JOIN_BY_TID = 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off';
+export const JOIN_DEFAULTS = 'SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT';
 
 const SCORE_CLV_SQL = scoreClvSql(null);
 

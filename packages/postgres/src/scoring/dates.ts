@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { JOIN_BY_TID, JOIN_DEFAULTS } from './clv';
 import { type CaptureSql, type StepTriggers, withStepTriggers } from './trigger-capture';
 
 /**
@@ -39,65 +40,76 @@ const FRESH = `(${DATE_COLUMN_SQL.age},
     ${FRESH_CHURN_SQL})`;
 
 /**
- * The rows whose values change, old beside new, as the statement's snapshot has them: what the
- * per-column counts and the trigger candidates are taken from. Read once: with trigger capture the
- * CTE is read twice and so materialised, which holds only the changed rows (none on a same-day run).
+ * The rows whose values change, as the statement's snapshot has them: each row's `ctid`, its stored
+ * values and the new ones, every expression evaluated once per row (`OFFSET 0` keeps the subquery
+ * from being flattened, which would evaluate the expressions again in the filter for every row that
+ * passes it). Materialised: the UPDATE, the counts and the trigger candidates read it; it holds only
+ * the changed rows (none on a same-day run), in the order of the table's pages since it comes from a
+ * sequential scan.
  */
-const BEFORE_SQL = `SELECT
-    customer_id,
-    age AS old_age,
-    customer_tenure_days AS old_tenure,
-    days_since_last_purchase AS old_days,
-    churn_risk_score AS old_churn,
-    ${DATE_COLUMN_SQL.age} AS age,
-    ${DATE_COLUMN_SQL.customer_tenure_days} AS customer_tenure_days,
-    ${DATE_COLUMN_SQL.days_since_last_purchase} AS days_since_last_purchase,
-    ${FRESH_CHURN_SQL} AS churn_risk_score
-  FROM customer_360
-  WHERE ${STORED} IS DISTINCT FROM ${FRESH}`;
+const BEFORE_SQL = `SELECT * FROM (
+    SELECT
+      ctid AS tid,
+      xmin AS version,
+      age AS old_age,
+      customer_tenure_days AS old_tenure,
+      days_since_last_purchase AS old_days,
+      churn_risk_score AS old_churn,
+      ${DATE_COLUMN_SQL.age} AS new_age,
+      ${DATE_COLUMN_SQL.customer_tenure_days} AS new_tenure,
+      ${DATE_COLUMN_SQL.days_since_last_purchase} AS new_days,
+      ${FRESH_CHURN_SQL} AS new_churn
+    FROM customer_360
+    OFFSET 0
+  ) computed
+  WHERE (old_age, old_tenure, old_days, old_churn) IS DISTINCT FROM (new_age, new_tenure, new_days, new_churn)`;
 
 /**
- * One pass over customer_360 that writes the rows whose date-dependent values change: a single-table
- * UPDATE (no join of the table with itself), each value computed from the row version it writes, so a
- * row the updater rewrote meanwhile gets the values of its new inputs (or none, when they are already
- * current). None of the columns is indexed: with the table's fillfactor (migration 009) these are HOT
- * updates. The counts per column come from a read of the same snapshot (`before`); the trigger
- * candidates too, kept only when the UPDATE wrote the very values they were computed with.
+ * The row reached by the TID scan is the version `before` read (its xmin unchanged): its new values
+ * are those `before` computed. Otherwise (the updater rewrote the row after the snapshot, and the
+ * UPDATE followed it to its newest version; or vacuum froze it meanwhile) they are computed again.
+ */
+const SAME = 'c.xmin = t.version';
+
+/**
+ * One read of customer_360 finds the rows whose date-dependent values change (`before`); the UPDATE
+ * reaches each of them by its `ctid` (a TID scan per row, in page order; see JOIN_BY_TID), so a run on
+ * which nothing changes reads the table once and writes nothing. Each value written is that of the row
+ * version reached (SAME): a row the updater rewrote after the snapshot was taken gets the values of
+ * its new inputs, or is left alone when they are current. None of the columns is indexed: with the
+ * table's fillfactor (migration 009) these are HOT updates. The counts per column are those of the
+ * snapshot (`before`); a trigger candidate is kept only when the UPDATE wrote the very values it was
+ * computed with.
  */
 function refreshDatesSql(capture: CaptureSql | null): string {
-  const candidates = capture
-    ? `,
-candidates AS (
-  SELECT * FROM (
-    SELECT t.customer_id AS capture_customer_id,
-      (t.age, t.customer_tenure_days, t.days_since_last_purchase, t.churn_risk_score) AS fresh${capture.values}
-    FROM before t
-  ) x
-  WHERE ${capture.filter}
-),
-changed AS (
-  SELECT x.* FROM candidates x
-  JOIN updated u ON u.customer_id = x.capture_customer_id
-    AND (u.age, u.customer_tenure_days, u.days_since_last_purchase, u.churn_risk_score) IS NOT DISTINCT FROM x.fresh
-)${capture.cte}`
-    : '';
-  return `WITH before AS${capture ? ' MATERIALIZED' : ''} (
+  const written = '(c.age, c.customer_tenure_days, c.days_since_last_purchase, c.churn_risk_score)';
+  const computed = '(t.new_age, t.new_tenure, t.new_days, t.new_churn)';
+  return `WITH before AS MATERIALIZED (
   ${BEFORE_SQL}
 ),
 updated AS (
-  UPDATE customer_360 SET
-    age = ${DATE_COLUMN_SQL.age},
-    customer_tenure_days = ${DATE_COLUMN_SQL.customer_tenure_days},
-    days_since_last_purchase = ${DATE_COLUMN_SQL.days_since_last_purchase},
-    churn_risk_score = ${FRESH_CHURN_SQL}
-  WHERE ${STORED} IS DISTINCT FROM ${FRESH}
-  RETURNING ${capture ? 'customer_id, age, customer_tenure_days, days_since_last_purchase, churn_risk_score' : '1'}
-)${candidates}
+  UPDATE customer_360 AS c SET
+    age = CASE WHEN ${SAME} THEN t.new_age ELSE ${DATE_COLUMN_SQL.age} END,
+    customer_tenure_days = CASE WHEN ${SAME} THEN t.new_tenure ELSE ${DATE_COLUMN_SQL.customer_tenure_days} END,
+    days_since_last_purchase = CASE WHEN ${SAME} THEN t.new_days ELSE ${DATE_COLUMN_SQL.days_since_last_purchase} END,
+    churn_risk_score = CASE WHEN ${SAME} THEN t.new_churn ELSE ${FRESH_CHURN_SQL} END
+  FROM before t
+  WHERE c.ctid = t.tid
+    AND (${SAME} OR ${STORED} IS DISTINCT FROM ${FRESH})
+  RETURNING ${capture ? `${written} IS NOT DISTINCT FROM ${computed} AS as_computed${capture.returning}` : '1'}
+)${
+    capture
+      ? `,
+changed AS (
+  SELECT * FROM updated WHERE as_computed
+)${capture.cte}`
+      : ''
+  }
 SELECT
-  count(*) FILTER (WHERE old_age IS DISTINCT FROM age)::int8 AS age,
-  count(*) FILTER (WHERE old_tenure IS DISTINCT FROM customer_tenure_days)::int8 AS tenure,
-  count(*) FILTER (WHERE old_days IS DISTINCT FROM days_since_last_purchase)::int8 AS days_since,
-  count(*) FILTER (WHERE old_churn IS DISTINCT FROM churn_risk_score)::int8 AS churn,
+  count(*) FILTER (WHERE old_age IS DISTINCT FROM new_age)::int8 AS age,
+  count(*) FILTER (WHERE old_tenure IS DISTINCT FROM new_tenure)::int8 AS tenure,
+  count(*) FILTER (WHERE old_days IS DISTINCT FROM new_days)::int8 AS days_since,
+  count(*) FILTER (WHERE old_churn IS DISTINCT FROM new_churn)::int8 AS churn,
   (SELECT count(*) FROM updated)::int8 AS rows_written
 FROM before`;
 }
@@ -106,10 +118,10 @@ const REFRESH_DATES_SQL = refreshDatesSql(null);
 
 /** The date-dependent columns before and after, for trigger rules watching them. */
 const DATE_VALUES = {
-  age: { old: 't.old_age', new: 't.age' },
-  customer_tenure_days: { old: 't.old_tenure', new: 't.customer_tenure_days' },
-  days_since_last_purchase: { old: 't.old_days', new: 't.days_since_last_purchase' },
-  churn_risk_score: { old: 't.old_churn', new: 't.churn_risk_score' },
+  age: { old: 't.old_age', new: 't.new_age' },
+  customer_tenure_days: { old: 't.old_tenure', new: 't.new_tenure' },
+  days_since_last_purchase: { old: 't.old_days', new: 't.new_days' },
+  churn_risk_score: { old: 't.old_churn', new: 't.new_churn' },
 };
 
 export interface DatesStepResult {
@@ -132,6 +144,7 @@ export async function refreshDateColumns(
   triggers?: StepTriggers,
 ): Promise<DatesStepResult> {
   const { result: r, triggersQueued } = await withStepTriggers(db, triggers, DATE_VALUES, async (capture) => {
+    await db.query(JOIN_BY_TID);
     const res = await db.query<{
       age: string;
       tenure: string;
@@ -139,6 +152,7 @@ export async function refreshDateColumns(
       churn: string;
       rows_written: string;
     }>(capture ? refreshDatesSql(capture) : REFRESH_DATES_SQL, [asOf]);
+    await db.query(JOIN_DEFAULTS);
     return res.rows[0]!;
   });
   return {
