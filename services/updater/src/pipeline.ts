@@ -181,11 +181,15 @@ export class ProfilePipeline {
     // Rows the database refuses (a constraint, a trigger) are isolated by writing fewer at a time;
     // the messages that carry them are dead-lettered, never applied to Redis, and the rest go on.
     const db = this.deps.db;
-    const [outcomes, [productsDone, changedNow], campaignsDone, customersDone] = await Promise.all([
+    // The catalog's changes join the pending ones as soon as the cache holds them: should this unit
+    // fail later on (Redis unreachable, say), its retry finds the cache already current, and only the
+    // pending list still says whose rows wait for the change.
+    const [outcomes, productsDone, campaignsDone, customersDone] = await Promise.all([
       this.recordFacts(facts),
-      this.upsertIsolating('product_catalog', products, (xs) => upsertProducts(db, xs)).then(
-        async (done) => [done, await this.catalog.refresh()] as const,
-      ),
+      this.upsertIsolating('product_catalog', products, (xs) => upsertProducts(db, xs)).then(async (done) => {
+        for (const id of await this.catalog.refresh()) this.pendingCatalog.push(id);
+        return done;
+      }),
       this.upsertIsolating('marketing_campaigns', campaigns, (xs) => upsertCampaigns(db, xs)),
       this.upsertIsolating('customer_info', customers, (xs) => upsertCustomers(db, xs)),
     ]);
@@ -223,8 +227,10 @@ export class ProfilePipeline {
       touched.add(f.data.customerId);
     });
 
-    // Catalog changes (from this unit or any other instance) re-derive the rows of their buyers.
-    const changedProducts = [...this.pendingCatalog, ...changedNow];
+    // Catalog changes (from this unit, an earlier one that failed, or any other instance) re-derive
+    // the rows of their buyers.
+    const changedProducts = [...new Set(this.pendingCatalog)];
+    const pendingTaken = this.pendingCatalog.length;
     const catalogRevision = this.catalog.revision;
     if (changedProducts.length > 0) {
       for (const id of await customersWhoBought(this.deps.db, changedProducts)) touched.add(id);
@@ -244,7 +250,7 @@ export class ProfilePipeline {
     }
     if (changedProducts.length > 0) {
       await raiseUpdaterState(this.deps.db, 'catalog_settled', catalogRevision);
-      this.pendingCatalog = [];
+      this.pendingCatalog = this.pendingCatalog.slice(pendingTaken);
     }
     // A customer erased by another updater while this unit was being written: its writes may have
     // landed after that erasure deleted the data, so delete again (the erasure committed the
