@@ -167,6 +167,8 @@ export async function runThroughFault(options: {
       // its readiness, so sampling stops there.
       if (sample.status === 0) await sleep(300);
       if (gone()) break;
+      // Nor does one that found it shutting down (it leaves the group on purpose then).
+      if (sample.reasons.includes('shutting down')) break;
       duringFault.push(sample);
     }
   })();

@@ -30,12 +30,14 @@ export interface LagEvent {
 
 /**
  * The readiness inputs: connected to the broker, member of the group, not rebuilding Redis, and every
- * store answering (the names of those that do not, from the DependencyWatch).
+ * store answering (the names of those that do not, from the DependencyWatch). `stopping` is set when
+ * the updater begins to shut down: from then on it leaves the group on purpose, and says so.
  */
 export interface UpdaterState {
   connected: boolean;
   joined: boolean;
   rebuilding: boolean;
+  stopping: boolean;
   unreachable: string[];
 }
 
@@ -50,7 +52,13 @@ export interface UpdaterEventMap {
 }
 
 export class UpdaterEvents extends EventEmitter<UpdaterEventMap> {
-  readonly state: UpdaterState = { connected: false, joined: false, rebuilding: false, unreachable: [] };
+  readonly state: UpdaterState = {
+    connected: false,
+    joined: false,
+    rebuilding: false,
+    stopping: false,
+    unreachable: [],
+  };
 
   /** Changes part of the state and emits the whole of it. */
   setState(change: Partial<UpdaterState>): void {

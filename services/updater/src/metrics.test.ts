@@ -43,6 +43,16 @@ describe('updater metrics', () => {
     expect(text).toContain('cdp_updater_ready 1');
   });
 
+  it('says it is shutting down once the updater stops, before it leaves the group', () => {
+    const events = new UpdaterEvents();
+    const ready = instrumentUpdater(new Registry(), events);
+    events.setState({ connected: true, joined: true });
+    events.setState({ stopping: true });
+    expect(ready()).toEqual(['shutting down']);
+    events.setState({ connected: false, joined: false });
+    expect(ready()).toEqual(['shutting down', 'not connected to the broker', 'not a member of the consumer group']);
+  });
+
   it('counts the splits of writes the database refused, by table', async () => {
     const registry = new Registry();
     const events = new UpdaterEvents();

@@ -86,6 +86,7 @@ export function instrumentUpdater(registry: Registry, events: UpdaterEvents): ()
   const reasons = () => {
     const s = events.state;
     const out: string[] = [];
+    if (s.stopping) out.push('shutting down');
     if (!s.connected) out.push('not connected to the broker');
     if (!s.joined) out.push('not a member of the consumer group');
     if (s.rebuilding) out.push('rebuilding the Redis aggregates');

@@ -158,6 +158,7 @@ export async function runUpdater(options: UpdaterOptions): Promise<UpdaterSummar
   }
 
   async function shutdown(): Promise<void> {
+    pipeline.events.setState({ stopping: true });
     clearInterval(statsTimer);
     clearTimeout(idleTimer);
     clearInterval(outboxTimer);
