@@ -3,6 +3,7 @@ import { createLogger } from '@cdp360/config';
 import { batchIntoTable } from '@cdp360/postgres';
 import { scoreOnce } from '@cdp360/scorer';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
+import { parentPid, samplePeakMemory } from './server-cpu';
 import { loadFacts } from './sql-facts';
 import { createWorld } from './world';
 
@@ -41,12 +42,18 @@ async function scoreAt(customers: number, factsPerCustomer: number) {
       Number((await world.pool.query<{ b: string }>("SELECT pg_table_size('customer_360') AS b")).rows[0]!.b);
     const temp0 = await spilled();
     const size0 = await tableBytes();
+    const backend = Number((await world.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    const postmaster = parentPid(backend);
     // First run: every customer gets a quintile and the whole catalog is swept for favourites.
+    let peak = samplePeakMemory(postmaster);
     const first = await scoreOnce({ config: world.config, logger, asOf: AS_OF, holder: `bench-${world.id}` });
+    const firstPeak = peak.stop();
     // The next day's run: no new facts, but the date-dependent columns move for every customer.
     const temp1 = await spilled();
     const size1 = await tableBytes();
+    peak = samplePeakMemory(postmaster);
     const second = await scoreOnce({ config: world.config, logger, asOf: NEXT_DAY, holder: `bench-${world.id}` });
+    const secondPeak = peak.stop();
     // pg_stat_database is updated when a backend reports its statistics (at most every 0.5 s).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const temp2 = await spilled();
@@ -61,6 +68,7 @@ async function scoreAt(customers: number, factsPerCustomer: number) {
       second: second.report,
       tempBytes: { first: temp1 - temp0, second: temp2 - temp1 },
       tableBytes: { before: size0, afterFirst: size1, afterSecond: size2 },
+      peakMemory: { first: firstPeak, second: secondPeak },
     };
   } finally {
     await world.close();
@@ -103,6 +111,7 @@ export async function runScore(options: ScoreOptions): Promise<ScenarioResult> {
     },
     tempBytesSpilled: r.tempBytes,
     customer360Bytes: r.tableBytes,
+    peakMemoryMiB: r.peakMemory,
   }));
   return {
     scenario: 'score',
@@ -122,6 +131,7 @@ export async function runScore(options: ScoreOptions): Promise<ScenarioResult> {
       'customer_360 starts as the stream leaves it before any scoring run (CLV quintile NULL); the first run scores every customer and sweeps favourites over the whole catalog; the second is the next day (no new facts; the date-dependent columns move), the daily steady state.',
       "Times are the scorer report's own (each step a transaction with its record).",
       'tempBytesSpilled: growth of pg_stat_database.temp_bytes over each run (sorts and hashes past work_mem); customer360Bytes: pg_table_size before the first run and after each.',
+      "peakMemoryMiB: sampled every 250 ms during each run, the largest VmHWM among the postmaster's children (a backend's peak resident set, the shared buffers it touched included) and the bench process's RSS (the scorer runs in it).",
     ],
     table: summary.flatMap((s) => [
       [
@@ -130,7 +140,7 @@ export async function runScore(options: ScoreOptions): Promise<ScenarioResult> {
       ],
       [
         `${fmt.int(s.customers)} customers, next day`,
-        `${fmt.s(s.secondRunMs)} (${fmt.int(s.secondRun.rowsWritten)} rows written)`,
+        `${fmt.s(s.secondRunMs)} (${fmt.int(s.secondRun.rowsWritten)} rows written; peak backend ${s.peakMemoryMiB.first.postgresBackendMiB ?? '?'} / ${s.peakMemoryMiB.second.postgresBackendMiB ?? '?'} MiB, bench process ${s.peakMemoryMiB.first.nodeMiB} / ${s.peakMemoryMiB.second.nodeMiB} MiB)`,
       ],
     ]) as [string, string][],
   };

@@ -125,3 +125,47 @@ export function serverCpuDelta(a: ServerCpuSample, b: ServerCpuSample): ServerCp
   const d = (x: number | null, y: number | null) => (x === null || y === null ? null : y - x);
   return { postgres: d(a.postgres, b.postgres), redis: d(a.redis, b.redis), kafka: d(a.kafka, b.kafka) };
 }
+
+/** VmHWM (the peak resident set) of `pid` in KiB, or null when it cannot be read. */
+function peakRssKiB(pid: number): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Peak memory during a phase: every `everyMs`, the largest VmHWM among the children the postmaster
+ * started after the phase began (the phase's own backends: their peak resident set, shared buffers
+ * they touched included; one that exits between two samples is seen up to its last sample) and this
+ * process's RSS. `stop()` gives both in MiB.
+ */
+export function samplePeakMemory(
+  postmaster: number | null,
+  everyMs = 250,
+): { stop(): { postgresBackendMiB: number | null; nodeMiB: number } } {
+  let backendKiB: number | null = null;
+  let nodeBytes = 0;
+  const before = new Set(postmaster === null ? [] : childrenOf(postmaster));
+  const sample = () => {
+    nodeBytes = Math.max(nodeBytes, process.memoryUsage.rss());
+    if (postmaster === null) return;
+    for (const c of childrenOf(postmaster)) {
+      if (before.has(c)) continue;
+      const kib = peakRssKiB(c);
+      if (kib !== null && (backendKiB === null || kib > backendKiB)) backendKiB = kib;
+    }
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      const mib = (x: number) => Math.round((x / 1024) * 10) / 10;
+      return { postgresBackendMiB: backendKiB === null ? null : mib(backendKiB), nodeMiB: mib(nodeBytes / 1024) };
+    },
+  };
+}
