@@ -330,34 +330,42 @@ export class AggregateStore {
     return customers.map((id) => byId.get(id)!);
   }
 
-  /** Replaces customers' whole states (rebuild). */
+  /**
+   * Replaces customers' whole states (rebuild): one pipeline per shard, one script call per group of up
+   * to CUSTOMERS_PER_CALL customers (sharing a hash slot on a cluster), then the Pub/Sub markers.
+   */
   async load(profiles: readonly StoredProfile[]): Promise<void> {
     if (profiles.length === 0) return;
     const view = await this.shards();
     const byId = new Map(profiles.map((prof) => [prof.state.customerId, prof]));
+    const clustered = isCluster(this.redis);
     await Promise.all(
       groupByShard(view, [...byId.keys()]).map(async ([, ids]) => {
         const p = this.redis.pipeline() as unknown as Pipe;
+        const groups = callGroups(ids, clustered ? (id) => slotOf(this.keys.customer(id).aggregate) : null);
+        for (const group of groups) {
+          const keys: string[] = [];
+          const args: (string | number)[] = [];
+          for (const id of group) {
+            const k = this.keys.customer(id);
+            keys.push(k.aggregate, k.productLines, k.campaigns);
+            const { agg, products, campaigns } = serializeProfile(byId.get(id)!);
+            args.push(agg.length / 2, products.length / 2, campaigns.length);
+            for (const a of agg) args.push(a);
+            for (const a of products) args.push(a);
+            for (const a of campaigns) args.push(a);
+          }
+          p.cdpLoadProfiles(keys.length, keys, args);
+        }
         for (const id of ids) {
-          const prof = byId.get(id)!;
-          const k = this.keys.customer(prof.state.customerId);
-          const { agg, products, campaigns } = serializeProfile(prof);
-          p.cdpLoadProfile(
-            k.aggregate,
-            k.productLines,
-            k.campaigns,
-            agg.length / 2,
-            products.length / 2,
-            ...agg,
-            ...products,
-            ...campaigns,
-          );
-          const markers = prof.markers ?? [];
-          if (markers.length > 0) p.del(k.markers);
+          const markers = byId.get(id)!.markers ?? [];
+          if (markers.length === 0) continue;
+          const key = this.keys.customer(id).markers;
+          p.del(key);
           for (let i = 0; i < markers.length; i += 1000) {
             const args: string[] = [];
             for (const [marker, micros] of markers.slice(i, i + 1000)) args.push(micros, marker);
-            p.zadd(k.markers, ...args);
+            p.zadd(key, ...args);
           }
         }
         await this.execAll(p, (_i, err) => `loading a profile failed: ${err.message}`);

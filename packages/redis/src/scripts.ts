@@ -5,11 +5,11 @@ import type { Cluster, Redis } from 'ioredis';
 /** Lua scripts live in ../lua, one per file; `--@include NAME` pulls in a shared fragment. */
 const LUA_DIR = path.resolve(__dirname, '../lua');
 
-/** `keys`: how many keys a call takes; undefined when the call gives the count first (four per customer). */
+/** `keys`: how many keys a call takes; undefined when the call gives the count first (several per customer). */
 export const SCRIPTS = {
   cdpApplyCustomers: { file: 'apply-customers.lua', keys: undefined },
   cdpReadProfile: { file: 'read-profile-3.lua', keys: 3 },
-  cdpLoadProfile: { file: 'load-profile-3.lua', keys: 3 },
+  cdpLoadProfiles: { file: 'load-profiles.lua', keys: undefined },
   cdpPublishEpoch: { file: 'publish-epoch-2.lua', keys: 2 },
 } as const satisfies Record<string, { file: string; keys: number | undefined }>;
 
