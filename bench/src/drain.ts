@@ -10,7 +10,7 @@ import { countCalls, databaseXacts, redisCommandStats, redisScriptUsec, statsDel
 import { CpuProfiler, summarizeProfile, writeProfile } from './cpu-profile';
 import { preload } from './preload';
 import { fmt, machineInfo, RESULTS_DIR, round, type ScenarioResult } from './report';
-import { listenerPid, parentPid, type ServerPids, sampleServers, serverCpuDelta } from './server-cpu';
+import { listenerPid, postmasterPid, type ServerPids, sampleServers, serverCpuDelta } from './server-cpu';
 import { type BenchWorld, createWorld, dropNamespace } from './world';
 
 export interface DrainOptions {
@@ -86,12 +86,11 @@ async function rawDrain(world: BenchWorld, topics: string[], total: number) {
 
 /** The server processes of the run: the postmaster (from a backend's parent), Redis's own pid, the broker's listener. */
 async function findServers(world: BenchWorld, redis: { info(section: string): Promise<string> }): Promise<ServerPids> {
-  const backend = Number((await world.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
   const info = await redis.info('server');
   const redisPid = /process_id:(\d+)/.exec(info)?.[1];
   const port = Number(world.config.kafka.brokers[0]!.split(':').pop());
   return {
-    postgres: parentPid(backend),
+    postgres: await postmasterPid(world.pool),
     redis: redisPid === undefined ? null : Number(redisPid),
     kafka: Number.isInteger(port) ? listenerPid(port) : null,
   };

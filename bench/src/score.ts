@@ -3,7 +3,7 @@ import { createLogger } from '@cdp360/config';
 import { batchIntoTable } from '@cdp360/postgres';
 import { scoreOnce } from '@cdp360/scorer';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
-import { parentPid, samplePeakMemory } from './server-cpu';
+import { postmasterPid, samplePeakMemory } from './server-cpu';
 import { loadFacts } from './sql-facts';
 import { createWorld } from './world';
 
@@ -42,8 +42,7 @@ async function scoreAt(customers: number, factsPerCustomer: number) {
       Number((await world.pool.query<{ b: string }>("SELECT pg_table_size('customer_360') AS b")).rows[0]!.b);
     const temp0 = await spilled();
     const size0 = await tableBytes();
-    const backend = Number((await world.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
-    const postmaster = parentPid(backend);
+    const postmaster = await postmasterPid(world.pool);
     // First run: every customer gets a quintile and the whole catalog is swept for favourites.
     let peak = samplePeakMemory(postmaster);
     const first = await scoreOnce({ config: world.config, logger, asOf: AS_OF, holder: `bench-${world.id}` });

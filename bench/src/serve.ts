@@ -11,7 +11,7 @@ import { type CpuProfile, summarizeProfile } from './cpu-profile';
 import { type LoadClient, openLoop } from './http-load';
 import { rampRates } from './ramp';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
-import { parentPid, treeCpuMs } from './server-cpu';
+import { postmasterPid, treeCpuMs } from './server-cpu';
 import { loadFacts } from './sql-facts';
 import { createWorld } from './world';
 
@@ -207,8 +207,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
     const client = options.client ?? 'raw';
     let connectionKind: string | undefined;
     const results = [];
-    const backend = Number((await world.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
-    const postmaster = parentPid(backend);
+    const postmaster = await postmasterPid(world.pool);
     const chosen = endpoints(options.customers).filter((e) => (options.endpoints ?? ENDPOINT_KEYS).includes(e.key));
     for (const ep of chosen) {
       process.stderr.write(`  ${ep.name}\n`);

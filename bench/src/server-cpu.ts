@@ -68,6 +68,12 @@ export function parentPid(pid: number): number | null {
   }
 }
 
+/** The Postgres postmaster's pid: the parent of one of `pool`'s backends. */
+export async function postmasterPid(pool: { query<R>(sql: string): Promise<{ rows: R[] }> }): Promise<number | null> {
+  const backend = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  return parentPid(Number(backend));
+}
+
 /** The pid of the process listening on TCP `port` (IPv4 or IPv6), when its sockets are readable. */
 export function listenerPid(port: number): number | null {
   const inodes = new Set<string>();

@@ -1,10 +1,9 @@
-import { createLogger } from '@cdp360/config';
 import { inputTopic } from '@cdp360/domain';
 import type { WireMessage } from '@cdp360/generator';
 import { deleteKeys, RedisKeys } from '@cdp360/redis';
 import { openPipeline, type PipelineContext, type SourceMessage } from '@cdp360/updater';
 import { customerEvent, wireEvent } from '../helpers/events';
-import { type ScenarioBase, scenarioBase, streamVersusBatch } from '../helpers/updater';
+import { quietLogger, type ScenarioBase, scenarioBase, streamVersusBatch } from '../helpers/updater';
 
 /**
  * A unit that fails after it has refreshed the catalog (Redis unreachable, say) is delivered again.
@@ -34,7 +33,7 @@ describe('a unit retried after a failure past the catalog refresh', () => {
     s = await scenarioBase('2026-07-01');
     ctx = openPipeline({
       config: s.config,
-      logger: createLogger({ level: 'silent', name: 'test' }),
+      logger: quietLogger(),
       deadLetters: { send: async (r) => void expect(r).toEqual([]) },
       redisNamespace: s.redisNamespace,
       applicationName: 'test-catalog-retry',
