@@ -1,4 +1,4 @@
-import { positiveInt } from '@cdp360/cli';
+import { nonNegativeInt, positiveInt } from '@cdp360/cli';
 import { Command, InvalidArgumentError } from 'commander';
 import { runDecode } from './decode';
 import { runDrain } from './drain';
@@ -75,6 +75,7 @@ interface BenchOpts {
   serveEndpoints: EndpointKey[];
   serveClient: LoadClient;
   servePgSocket?: string;
+  serveFloorRounds: number;
   maxBytesPerPartition?: number;
   maxUnitMessages?: number;
 }
@@ -123,6 +124,12 @@ export function buildBenchProgram(): Command {
       '--serve-pg-socket <dir>',
       "serve: cdp serve reaches Postgres through the Unix socket in this directory (e.g. /var/run/postgresql) instead of DATABASE_URL's TCP address",
     )
+    .option(
+      '--serve-floor-rounds <n>',
+      "serve: alternated rounds of GET by id at 1,000/s against cdp serve and two bare node:http servers (from memory; with cdp serve's Postgres statement); 0 skips",
+      nonNegativeInt,
+      3,
+    )
     .option('--no-write', 'do not write bench/results/<date>-<scenario>.json')
     .action(async (scenario: string, opts: BenchOpts) => {
       if (scenario !== 'all' && !SCENARIOS.includes(scenario as Scenario)) {
@@ -156,6 +163,7 @@ export function buildBenchProgram(): Command {
             cpuProfile: opts.cpuProf,
             client: opts.serveClient,
             pgSocketDir: opts.servePgSocket,
+            floorRounds: opts.serveFloorRounds,
           }),
         soak: () =>
           runSoak({

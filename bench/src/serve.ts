@@ -30,12 +30,18 @@ export interface ServeBenchOptions {
   client?: LoadClient;
   /** cdp serve connects to Postgres through the Unix socket in this directory instead of over TCP. */
   pgSocketDir?: string;
+  /**
+   * Alternated rounds at 1,000/s of GET by id against cdp serve and the two floors (0: none; default 3).
+   * Needs the id endpoint.
+   */
+  floorRounds?: number;
 }
 
 export const ENDPOINT_KEYS = ['id', 'email', 'batch'] as const;
 export type EndpointKey = (typeof ENDPOINT_KEYS)[number];
 
 const CDP_BIN = path.resolve(__dirname, '../../services/cli/bin/cdp.js');
+const FLOOR_SERVER = path.resolve(__dirname, 'floor-server.js');
 const AS_OF = '2026-07-01';
 
 /** The loader's customer k has id (k * 997) mod 1M + 1 and email c<k>@example.com. */
@@ -143,6 +149,24 @@ function startServer(env: NodeJS.ProcessEnv, profileDir?: string): ChildProcess 
   });
 }
 
+/** A floor server (bench/src/floor-server.ts) as a child process, and the port it listens on. */
+async function startFloor(mode: 'memory' | 'postgres', env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [FLOOR_SERVER, mode], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the ${mode} floor server exited with ${code}`)));
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+  });
+  child.removeAllListeners('exit');
+  return { child, port };
+}
+
+/** The median of a few numbers (of an even count: the mean of the middle two). */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 async function waitListening(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`cdp serve exited with ${child.exitCode}`);
@@ -155,6 +179,82 @@ async function waitListening(port: number, child: ChildProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('cdp serve did not listen within 60 s');
+}
+
+interface FloorTarget {
+  target: 'cdp serve' | 'node:http + Postgres' | 'node:http from memory';
+  port: number;
+  pid: number;
+}
+
+/**
+ * GET by id at 1,000/s against cdp serve and the two floors, alternated (order reversed every other
+ * round), with each run's latency and CPU per request; medians per target. The floors run as child
+ * processes for the whole measurement and are stopped at its end.
+ */
+async function measureFloor(o: {
+  rounds: number;
+  seconds: number;
+  env: NodeJS.ProcessEnv;
+  serve: { port: number; pid: number };
+  postmaster: number | null;
+  measure: (port: number, rate: number, seconds: number) => ReturnType<typeof openLoop>;
+}) {
+  const memory = await startFloor('memory', o.env);
+  const postgres = await startFloor('postgres', o.env).catch((err) => {
+    memory.child.kill('SIGTERM');
+    throw err;
+  });
+  try {
+    const targets: FloorTarget[] = [
+      { target: 'cdp serve', ...o.serve },
+      { target: 'node:http + Postgres', port: postgres.port, pid: postgres.child.pid! },
+      { target: 'node:http from memory', port: memory.port, pid: memory.child.pid! },
+    ];
+    for (const t of targets.slice(1)) await o.measure(t.port, 500, 3); // pool, statements, JIT
+    const runs = new Map<
+      FloorTarget,
+      { p50Ms: number; p99Ms: number; p999Ms: number; server: number; postgres: number | null }[]
+    >(targets.map((t) => [t, []]));
+    for (let k = 0; k < o.rounds; k++) {
+      for (const t of k % 2 === 0 ? targets : [...targets].reverse()) {
+        const own0 = treeCpuMs(t.pid, false);
+        const pg0 = o.postmaster === null ? null : treeCpuMs(o.postmaster, true);
+        const r = await o.measure(t.port, 1000, o.seconds);
+        const own1 = treeCpuMs(t.pid, false);
+        const pg1 = o.postmaster === null ? null : treeCpuMs(o.postmaster, true);
+        const per = (a: number | null, b: number | null) =>
+          a === null || b === null ? null : round(((b - a) * 1000) / r.requests, 1);
+        runs.get(t)!.push({
+          p50Ms: r.p50Ms,
+          p99Ms: r.p99Ms,
+          p999Ms: r.p999Ms,
+          server: per(own0, own1)!,
+          postgres: per(pg0, pg1),
+        });
+        process.stderr.write(
+          `    ${t.target}: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, p99.9 ${r.p999Ms} ms; CPU per request ${per(own0, own1)} µs, Postgres ${per(pg0, pg1)} µs\n`,
+        );
+      }
+    }
+    return targets.map((t) => {
+      const rs = runs.get(t)!;
+      const pgs = rs.map((r) => r.postgres).filter((x): x is number => x !== null);
+      return {
+        target: t.target,
+        runs: rs,
+        p50Ms: round(median(rs.map((r) => r.p50Ms)), 3),
+        p99Ms: round(median(rs.map((r) => r.p99Ms)), 3),
+        cpuUsPerRequest: {
+          server: round(median(rs.map((r) => r.server)), 1),
+          postgres: pgs.length === rs.length ? round(median(pgs), 1) : null,
+        },
+      };
+    });
+  } finally {
+    memory.child.kill('SIGTERM');
+    postgres.child.kill('SIGTERM');
+  }
 }
 
 /**
@@ -181,10 +281,13 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
     const { key, entry } = createApiKey('bench', ['profiles:read', 'profiles:read-pii']);
     writeFileSync(path.join(dir, 'keys.json'), JSON.stringify([entry]));
     const port = await freePort();
+    const serveEnv = {
+      ...world.env,
+      ...(options.pgSocketDir ? { DATABASE_URL: socketDatabaseUrl(world.databaseUrl, options.pgSocketDir) } : {}),
+    };
     child = startServer(
       {
-        ...world.env,
-        ...(options.pgSocketDir ? { DATABASE_URL: socketDatabaseUrl(world.databaseUrl, options.pgSocketDir) } : {}),
+        ...serveEnv,
         CDP_HTTP_PORT: String(port),
         CDP_API_KEYS_FILE: path.join(dir, 'keys.json'),
         CDP_RATE_LIMIT: '10000000',
@@ -209,6 +312,25 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
     const results = [];
     const postmaster = await postmasterPid(world.pool);
     const chosen = endpoints(options.customers).filter((e) => (options.endpoints ?? ENDPOINT_KEYS).includes(e.key));
+    const byId = chosen.find((e) => e.key === 'id');
+    const floorRounds = options.floorRounds ?? 3;
+    let floor: Awaited<ReturnType<typeof measureFloor>> | undefined;
+    if (byId && floorRounds > 0) {
+      // Before the ramps: a ramp past the rate the machine holds leaves a backlog the next run pays for.
+      await run(byId, 500, 5); // warm cdp serve as each endpoint's own measurement does
+      process.stderr.write(
+        `  floor: GET by id at 1,000/s, cdp serve against node:http alone, ${floorRounds} alternated rounds\n`,
+      );
+      floor = await measureFloor({
+        rounds: floorRounds,
+        seconds: options.durationSeconds,
+        env: serveEnv,
+        serve: { port, pid: server.pid! },
+        postmaster,
+        measure: (p, rate, seconds) =>
+          openLoop({ port: p, method: 'GET', headers: headersFor(byId), rate, seconds, next: byId.next, client }),
+      });
+    }
     for (const ep of chosen) {
       process.stderr.write(`  ${ep.name}\n`);
       await run(ep, 500, 5); // warm the pool, the prepared statements and the JIT
@@ -263,6 +385,14 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
         r.highestRateP99Within10ms === null ? 'below 125/s' : fmt.rate(r.highestRateP99Within10ms),
       ]);
     }
+    if (floor) {
+      for (const t of floor) {
+        table.push([
+          `floor: ${t.target} at 1,000/s (median of ${t.runs.length})`,
+          `p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms; CPU per request ${t.cpuUsPerRequest.server} µs, Postgres ${t.cpuUsPerRequest.postgres} µs`,
+        ]);
+      }
+    }
     table.push(['load client; cdp serve to Postgres', `${client}; ${connectionKind}`]);
     table.push(['load average (1 min) start / end', `${round(load0, 2)} / ${round(os.loadavg()[0]!, 2)}`]);
     return {
@@ -276,6 +406,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
         client,
         serveToPostgres: connectionKind,
         endpoints: results,
+        floor,
         cpuProfile,
       },
       method: [
@@ -284,6 +415,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
         `cdp serve reaches Postgres through ${options.pgSocketDir ? `the Unix socket in ${options.pgSocketDir}` : 'TCP on loopback (DATABASE_URL)'}; pg_stat_activity saw: ${connectionKind}.`,
         'p99 at 1,000/s after a 5 s warm-up at 500/s. Highest rate: the same client doubling from 125/s while p99 <= 10 ms, every answer a 200 and >= 95 % of the rate achieved, then three halvings of the gap to the first rate missed; a rate that misses is measured once more (both measurements are in ramp, attempt 1 and 2) and counts as missed only when both miss; the last rate kept is reported.',
         'Every request picks random customers; the email is sent in upper case (case-insensitive lookup); batchGet asks 100 random ids.',
+        "Floor (results.floor): GET by id at 1,000/s against cdp serve and two node:http servers with nothing else (bench/src/floor-server.ts): memory answers real profiles from memory, postgres runs cdp serve's own by-id statement (pool of 16); the three alternate, order reversed every other round, medians per target. CPU per request is the server process's and the whole Postgres server's, from /proc.",
       ],
       table,
     };

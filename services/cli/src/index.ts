@@ -1,2 +1,2 @@
-export { positiveInt } from './commands/arguments';
+export { nonNegativeInt, positiveInt } from './commands/arguments';
 export { buildProgram } from './program';
