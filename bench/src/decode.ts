@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { type DecodeResult, decodeMessage, decodeMessageByZod, type InputKind } from '@cdp360/domain';
 import { generateEvents } from '@cdp360/generator';
-import { fmt, machineInfo, round, type ScenarioResult } from './report';
+import { fmt, machineInfo, median, round, type ScenarioResult } from './report';
 
 export interface DecodeOptions {
   /** Messages generated (the realistic mix, invalid ones included) and decoded per round. */
@@ -15,11 +15,6 @@ type Decoder = (kind: InputKind, key: Buffer | null, value: Buffer | null) => De
 
 interface Round {
   cpuUs: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /**

@@ -41,6 +41,12 @@ export interface ScenarioResult {
   table: [string, string][];
 }
 
+/** The median (of an even count: the mean of the middle two). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export function round(v: number, digits = 0): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;

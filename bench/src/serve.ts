@@ -10,7 +10,7 @@ import type { Pool } from 'pg';
 import { type CpuProfile, summarizeProfile } from './cpu-profile';
 import { type LoadClient, openLoop } from './http-load';
 import { rampRates } from './ramp';
-import { fmt, machineInfo, round, type ScenarioResult } from './report';
+import { fmt, machineInfo, median, round, type ScenarioResult } from './report';
 import { postmasterPid, treeCpuMs } from './server-cpu';
 import { loadFacts } from './sql-facts';
 import { createWorld } from './world';
@@ -160,11 +160,22 @@ async function startFloor(mode: 'memory' | 'postgres', env: NodeJS.ProcessEnv) {
   return { child, port };
 }
 
-/** The median of a few numbers (of an even count: the mean of the middle two). */
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+/**
+ * Runs `measure` and returns its result with the CPU it cost per request, from /proc: the process
+ * `pid` (without children) and the whole Postgres server under `postmaster` (null when unreadable).
+ */
+async function withCpuPerRequest<R extends { requests: number }>(
+  pid: number,
+  postmaster: number | null,
+  measure: () => Promise<R>,
+): Promise<{ result: R; server: number | null; postgres: number | null }> {
+  const pgCpu = () => (postmaster === null ? null : treeCpuMs(postmaster, true));
+  const own0 = treeCpuMs(pid, false);
+  const pg0 = pgCpu();
+  const result = await measure();
+  const per = (a: number | null, b: number | null) =>
+    a === null || b === null ? null : round(((b - a) * 1000) / result.requests, 1);
+  return { result, server: per(own0, treeCpuMs(pid, false)), postgres: per(pg0, pgCpu()) };
 }
 
 async function waitListening(port: number, child: ChildProcess): Promise<void> {
@@ -214,41 +225,31 @@ async function measureFloor(o: {
     for (const t of targets.slice(1)) await o.measure(t.port, 500, 3); // pool, statements, JIT
     const runs = new Map<
       FloorTarget,
-      { p50Ms: number; p99Ms: number; p999Ms: number; server: number; postgres: number | null }[]
+      { p50Ms: number; p99Ms: number; p999Ms: number; server: number | null; postgres: number | null }[]
     >(targets.map((t) => [t, []]));
     for (let k = 0; k < o.rounds; k++) {
       for (const t of k % 2 === 0 ? targets : [...targets].reverse()) {
-        const own0 = treeCpuMs(t.pid, false);
-        const pg0 = o.postmaster === null ? null : treeCpuMs(o.postmaster, true);
-        const r = await o.measure(t.port, 1000, o.seconds);
-        const own1 = treeCpuMs(t.pid, false);
-        const pg1 = o.postmaster === null ? null : treeCpuMs(o.postmaster, true);
-        const per = (a: number | null, b: number | null) =>
-          a === null || b === null ? null : round(((b - a) * 1000) / r.requests, 1);
-        runs.get(t)!.push({
-          p50Ms: r.p50Ms,
-          p99Ms: r.p99Ms,
-          p999Ms: r.p999Ms,
-          server: per(own0, own1)!,
-          postgres: per(pg0, pg1),
-        });
+        const {
+          result: r,
+          server,
+          postgres,
+        } = await withCpuPerRequest(t.pid, o.postmaster, () => o.measure(t.port, 1000, o.seconds));
+        runs.get(t)!.push({ p50Ms: r.p50Ms, p99Ms: r.p99Ms, p999Ms: r.p999Ms, server, postgres });
         process.stderr.write(
-          `    ${t.target}: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, p99.9 ${r.p999Ms} ms; CPU per request ${per(own0, own1)} µs, Postgres ${per(pg0, pg1)} µs\n`,
+          `    ${t.target}: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, p99.9 ${r.p999Ms} ms; CPU per request ${server} µs, Postgres ${postgres} µs\n`,
         );
       }
     }
     return targets.map((t) => {
       const rs = runs.get(t)!;
-      const pgs = rs.map((r) => r.postgres).filter((x): x is number => x !== null);
+      const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
+      const cpu = (xs: (number | null)[]) => (known(xs).length === xs.length ? round(median(known(xs)), 1) : null);
       return {
         target: t.target,
         runs: rs,
         p50Ms: round(median(rs.map((r) => r.p50Ms)), 3),
         p99Ms: round(median(rs.map((r) => r.p99Ms)), 3),
-        cpuUsPerRequest: {
-          server: round(median(rs.map((r) => r.server)), 1),
-          postgres: pgs.length === rs.length ? round(median(pgs), 1) : null,
-        },
+        cpuUsPerRequest: { server: cpu(rs.map((r) => r.server)), postgres: cpu(rs.map((r) => r.postgres)) },
       };
     });
   } finally {
@@ -337,16 +338,14 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
       if (!connectionKind) connectionKind = await serveConnections(world.pool);
       // CPU per request at 1,000/s from /proc: cdp serve's own process, the client (this process), and
       // the whole Postgres server (an upper bound: on a shared server it includes other clients).
-      const serve0 = treeCpuMs(server.pid!, false);
-      const pg0 = postmaster === null ? null : treeCpuMs(postmaster, true);
       const client0 = process.cpuUsage();
-      const at1000 = await run(ep, 1000, options.durationSeconds);
+      const { result: at1000, ...cpu } = await withCpuPerRequest(server.pid!, postmaster, () =>
+        run(ep, 1000, options.durationSeconds),
+      );
       const clientCpu = process.cpuUsage(client0);
-      const perRequest = (a: number | null, b: number | null) =>
-        a === null || b === null ? null : round(((b - a) * 1000) / at1000.requests, 1);
       const cpuUsPerRequest = {
-        serve: perRequest(serve0, treeCpuMs(server.pid!, false)),
-        postgres: perRequest(pg0, postmaster === null ? null : treeCpuMs(postmaster, true)),
+        serve: cpu.server,
+        postgres: cpu.postgres,
         client: round((clientCpu.user + clientCpu.system) / at1000.requests, 1),
       };
       process.stderr.write(
