@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   if (!FLOOR_MODES.includes(mode)) throw new Error(`floor-server: mode must be one of ${FLOOR_MODES.join(', ')}`);
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('floor-server: DATABASE_URL is not set');
-  const pool = new pg.Pool({ connectionString: url, max: 16, application_name: `cdp-bench-floor-${mode}` });
+  // A Postgres that does not answer fails the floor within seconds instead of leaving the bench waiting.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 16,
+    application_name: `cdp-bench-floor-${mode}`,
+    connectionTimeoutMillis: 10_000,
+  });
   const reader = new ProfileJsonReader(CUSTOMER_360_COLUMNS, 'floor');
   let answer: (id: number) => Promise<string | null>;
   if (mode === 'memory') {
