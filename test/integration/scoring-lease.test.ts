@@ -1,5 +1,5 @@
 import { addDays } from '@cdp360/domain';
-import { runBatch, SCORING_LOCK_KEY } from '@cdp360/postgres';
+import { lockCustomer360Rows, runBatch, SCORING_LOCK_KEY } from '@cdp360/postgres';
 import pg from 'pg';
 import { runCdp, sleep, spawnCdp } from '../helpers/cdp-process';
 import { withDatabase } from '../helpers/database';
@@ -80,12 +80,12 @@ describe('scoring: one scorer at a time, runs safe to interrupt', () => {
 
   it('a run killed mid-way leaves its finished steps recorded, and the next run finishes the job', async () => {
     const next = addDays(AS_OF, 1);
-    // Hold one row so that the date step (every row's tenure changes) waits while the CLV and
-    // favourites steps commit; then kill the process there.
+    // Hold one row as an updater unit comparing rows for triggers does, so that the date step waits
+    // for it while the CLV and favourites steps commit; then kill the process there.
     const blocker = new pg.Client({ connectionString: db.url });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query('SELECT 1 FROM customer_360 WHERE customer_id = 17 FOR UPDATE');
+    await lockCustomer360Rows(blocker, [17]);
     const p = spawnCdp(['score', '--once', '--as-of', next], env());
     let run:
       | { run_id: string; favorites_ms: number | null; dates_ms: number | null; finished_at: Date | null }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CUSTOMER_360_COLUMNS, parseDateLike } from '@cdp360/domain';
 import pg from 'pg';
+import { DATES_LOCK_KEY } from './customer360';
 import { inTransaction, withTransaction } from './transaction';
 
 /**
@@ -80,10 +81,14 @@ export async function batchIntoTable(
   { asOf, table, create = false }: BatchIntoTableOptions,
 ): Promise<BatchResult> {
   checkAsOf(asOf);
-  const target = quoteTable(table);
+  const profiles = isCustomer360(table);
+  const target = profiles ? ROWS_TABLE : quoteTable(table);
   const started = performance.now();
   const replace = async (client: pg.PoolClient): Promise<BatchResult> => {
-    if (create) await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${target} (LIKE customer_360 INCLUDING ALL)`);
+    if (create && !profiles) await createCopy(client, target);
+    // The rows written carry the batch's as-of values and fresh dates_seq numbers: the view shows them
+    // as written until the next scoring run, which waits for this transaction (DATES_LOCK_KEY).
+    if (profiles) await client.query('SELECT pg_advisory_xact_lock_shared($1)', [DATES_LOCK_KEY]);
     await client.query(`LOCK TABLE ${target} IN EXCLUSIVE MODE`);
     await client.query(`DELETE FROM ${target}`);
     const inserted = await client.query(`INSERT INTO ${target} (${COLUMN_LIST}) ${batchCustomer360Sql}`, [asOf]);
@@ -104,6 +109,22 @@ export function runBatch(
   { asOf, target = 'customer_360' }: RunBatchOptions,
 ): Promise<BatchResult> {
   return batchIntoTable(db, { asOf, table: target });
+}
+
+/** customer_360 is a view (migration 010): the batch writes the table under it. */
+const ROWS_TABLE = 'customer_360_rows';
+
+function isCustomer360(table: string): boolean {
+  return table === 'customer_360' || table === 'public.customer_360';
+}
+
+/**
+ * An UNLOGGED table shaped like customer_360 with its primary key (and defaults, indexes), from the
+ * table under the view, without the view's bookkeeping column.
+ */
+async function createCopy(client: pg.PoolClient, target: string): Promise<void> {
+  await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${target} (LIKE ${ROWS_TABLE} INCLUDING ALL)`);
+  await client.query(`ALTER TABLE ${target} DROP COLUMN IF EXISTS dates_seq`);
 }
 
 function isClient(db: pg.Pool | pg.PoolClient): db is pg.PoolClient {

@@ -54,6 +54,11 @@ const CLV_ON_UPDATE = `CASE
   END`;
 
 /**
+ * The rows go to customer_360_rows (customer_360 is a view over it, migration 010): the date columns
+ * written are those for the updater's as-of date, and `dates_seq` (one fresh number per statement,
+ * an uncorrelated subquery evaluated once; also on update through `excluded`) makes the view show
+ * them until the next scoring run.
+ *
  * One statement per batch: the version table admits only states at least as new as the last one
  * written (row-locked, so concurrent writers serialise per customer), and only admitted rows are
  * upserted. An equal version is admitted because the same state may be derived again with a newer
@@ -68,10 +73,11 @@ const upsertSql = (returning: string) => `WITH input AS (
   WHERE v.version <= excluded.version
   RETURNING customer_id
 )
-INSERT INTO customer_360 AS c (${COLS.join(', ')})
-SELECT ${COLS.join(', ')} FROM input WHERE customer_id IN (SELECT customer_id FROM admitted)
+INSERT INTO customer_360_rows AS c (${COLS.join(', ')}, dates_seq)
+SELECT ${COLS.join(', ')}, (SELECT nextval('customer_360_dates_seq')) FROM input
+WHERE customer_id IN (SELECT customer_id FROM admitted)
 ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = excluded.${c}`).join(', ')},
-  customer_lifetime_value_score = ${CLV_ON_UPDATE}
+  customer_lifetime_value_score = ${CLV_ON_UPDATE}, dates_seq = excluded.dates_seq
 RETURNING ${returning}`;
 const UPSERT_SQL = upsertSql('customer_id');
 
@@ -83,15 +89,23 @@ export type Customer360Partial = Partial<Customer360Row> & { customer_id: number
 
 /**
  * The select list of `columns` (customer_id first), checked against the table's columns since it is
- * spliced into SQL; `c.*` / `*` when none are given.
+ * spliced into SQL; all 29 in order when none are given (customer_360_rows has one more, dates_seq).
  */
 function selectList(columns: readonly Customer360Column[] | undefined, alias: string): string {
-  if (!columns) return `${alias}*`;
+  if (!columns) return COLS.map((c) => alias + c).join(', ');
   const known = new Set<string>(COLS);
   const bad = columns.filter((c) => !known.has(c));
   if (bad.length > 0) throw new Error(`not customer_360 columns: ${bad.join(', ')}`);
   return ['customer_id', ...new Set(columns.filter((c) => c !== 'customer_id'))].map((c) => alias + c).join(', ');
 }
+
+/**
+ * Held shared, until the transaction ends, by a writer that compares old and new rows for triggers
+ * (lockCustomer360Rows), and exclusively by the scoring run's date step while it moves the view's
+ * as-of date: the rows such a writer reads as old, and the ones it writes, are seen by the date step
+ * either entirely or not at all, so each change of a date column raises its trigger once.
+ */
+export const DATES_LOCK_KEY = 3_600_003;
 
 const upsertRowsSql = new Map<string, string>();
 const lockRowsSql = new Map<string, string>();
@@ -147,7 +161,9 @@ export async function upsertCustomer360Rows(
 
 /**
  * Locks and reads the current rows of these customers (ascending id, so concurrent writers lock in
- * the same order), for comparing old and new rows inside the caller's transaction.
+ * the same order), for comparing old and new rows inside the caller's transaction. The rows are read
+ * through the customer_360 view (the date columns as of the last scoring run where it is newer than
+ * the row), and DATES_LOCK_KEY is taken shared for the rest of the transaction.
  */
 export async function lockCustomer360Rows(
   client: ClientBase,
@@ -164,6 +180,7 @@ export async function lockCustomer360Rows(
   columns?: readonly Customer360Column[],
 ): Promise<Map<number, Customer360Partial>> {
   if (customerIds.length === 0) return new Map();
+  await client.query('SELECT pg_advisory_xact_lock_shared($1)', [DATES_LOCK_KEY]);
   const list = selectList(columns, '');
   const sql = cached(
     lockRowsSql,

@@ -123,7 +123,7 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
   );
 
   const [dates, datesMs] = await inStep(db, async (c) => {
-    const [r, ms] = await timed(() => refreshDateColumns(c, asOf, triggers));
+    const [r, ms] = await timed(() => refreshDateColumns(c, asOf, triggers, runId));
     await recordDatesStep(c, runId, r, ms);
     await recordTriggers(c, r.triggersQueued);
     return [r, ms] as const;

@@ -13,7 +13,7 @@ const AFFECTED = {
   WHERE i.product_id IN (SELECT product_id FROM product_catalog WHERE rev > $1)
 )`,
   everyone: `affected AS (
-  SELECT customer_id FROM customer_360
+  SELECT customer_id FROM customer_360_rows
 )`,
 };
 
@@ -73,12 +73,12 @@ target AS (
     f.brand,
     c.favorite_category IS DISTINCT FROM f.category AS category_changed,
     c.favorite_brand IS DISTINCT FROM f.brand AS brand_changed
-  FROM customer_360 c
+  FROM customer_360_rows c
   LEFT JOIN favourites f ON f.customer_id = c.customer_id
   ${scope}
 ),
 changed AS (
-  UPDATE customer_360 AS c SET favorite_category = t.category, favorite_brand = t.brand
+  UPDATE customer_360_rows AS c SET favorite_category = t.category, favorite_brand = t.brand
   FROM target t
   WHERE (t.category_changed OR t.brand_changed)
     AND c.customer_id = t.customer_id

@@ -35,6 +35,12 @@ export interface CaptureSql {
    */
   values: string;
   filter: string;
+  /**
+   * The candidates as a read-only query over a CTE named `changed` (customer_id, old_values,
+   * new_values), for a step that reads them in a statement of their own (which may then run with
+   * parallel workers) and stores them with `storeCandidates`.
+   */
+  select: string;
 }
 
 export const CAPTURE_TABLE = 'scoring_trigger_candidates';
@@ -79,6 +85,9 @@ export function captureSql(rules: TriggerRules, values: Readonly<Record<string, 
   const object = (name: (c: string) => string) =>
     `jsonb_build_object(${columns.map((c) => `'${c}', ${name(c)}`).join(', ')})`;
   const filter = [...new Set(watched.map(mayFire))].join('\n     OR ');
+  const select = `SELECT capture_customer_id AS customer_id, ${object(oldCol)} AS old_values, ${object(newCol)} AS new_values
+  FROM changed
+  WHERE ${filter}`;
   return {
     returning: `, c.customer_id AS capture_customer_id${returning}`,
     values: returning,
@@ -86,15 +95,33 @@ export function captureSql(rules: TriggerRules, values: Readonly<Record<string, 
     cte: `,
 captured AS (
   INSERT INTO pg_temp.${CAPTURE_TABLE} (customer_id, old_values, new_values)
-  SELECT capture_customer_id, ${object(oldCol)}, ${object(newCol)}
-  FROM changed
-  WHERE ${filter}
+  ${select}
   RETURNING 1
 )`,
+    select,
   };
 }
 
 const CHUNK = 5000;
+
+/** Rows of `CaptureSql.select`, stored as candidates (the table exists inside `withStepTriggers`). */
+export async function storeCandidates(
+  client: ClientBase,
+  rows: readonly { customer_id: number; old_values: object; new_values: object }[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    await client.query(
+      `INSERT INTO pg_temp.${CAPTURE_TABLE} (customer_id, old_values, new_values)
+       SELECT * FROM unnest($1::int4[], $2::jsonb[], $3::jsonb[])`,
+      [
+        chunk.map((r) => r.customer_id),
+        chunk.map((r) => JSON.stringify(r.old_values)),
+        chunk.map((r) => JSON.stringify(r.new_values)),
+      ],
+    );
+  }
+}
 
 /**
  * Runs a step that may capture candidate rows (`run` gets the capture to splice in, or null), then
