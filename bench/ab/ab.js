@@ -2,7 +2,7 @@
 // packages/postgres/dist built from the commit to compare against, in bench/ab/baseline/dist, not
 // committed) and the current build alternating, each trial in a transaction rolled back, VACUUM
 // customer_360 before each; wall time and the Postgres backend's CPU (/proc/<pid>/stat).
-// node bench/ab/ab.js <db> <dates|fav> <asOf|-> <pairs> [--check] [--only a|b]
+// node bench/ab/ab.js <db> <dates|fav|clv> <asOf|-> <pairs> [--check] [--only a|b] [--no-triggers] [--null-scores]
 const fs = require('node:fs');
 const os = require('node:os');
 const pg = require('pg');
@@ -12,6 +12,7 @@ const [db, step, asOf, pairsArg, ...flags] = process.argv.slice(2);
 const check = flags.includes('--check');
 const only = flags.includes('--only') ? flags[flags.indexOf('--only') + 1] : null;
 const noTriggers = flags.includes('--no-triggers');
+const nullScores = flags.includes('--null-scores');
 const arms = {
   a: require('./baseline/dist/scoring'),
   b: require('../../packages/postgres/dist/scoring'),
@@ -44,16 +45,26 @@ const median = (xs) => {
   );
   for (const arm of order) {
     if (only && arm !== only) continue;
-    await client.query('VACUUM customer_360');
+    await client.query('VACUUM customer_360_rows');
     await client.query('BEGIN');
     await client.query("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off");
+    let runId = null;
+    if (step === 'clv') {
+      // The run the cut points belong to; with --null-scores every quintile starts NULL (a first run).
+      runId = (
+        await client.query(
+          "INSERT INTO scoring_runs (as_of, holder) VALUES ('2026-07-01', 'ab') RETURNING run_id::int AS id",
+        )
+      ).rows[0].id;
+      if (nullScores) await client.query('UPDATE customer_360_rows SET customer_lifetime_value_score = NULL');
+    }
     const c0 = ticks(pid);
     const t0 = performance.now();
     const m = arms[arm];
-    const r =
-      step === 'dates'
-        ? await m.refreshDateColumns(client, asOf, triggers)
-        : await m.sweepFavorites(client, null, triggers);
+    let r;
+    if (step === 'dates') r = await m.refreshDateColumns(client, asOf, triggers);
+    else if (step === 'fav') r = await m.sweepFavorites(client, null, triggers);
+    else r = await m.scoreClvQuintiles(client, runId, triggers);
     const ms = performance.now() - t0;
     const cpu = ticks(pid) - c0;
     let digest = null;
@@ -61,7 +72,10 @@ const median = (xs) => {
       digest = (
         await client.query(`SELECT
         (SELECT md5(string_agg(concat_ws(',', customer_id, age, customer_tenure_days, days_since_last_purchase,
-           churn_risk_score, favorite_category, favorite_brand, total_orders), ';' ORDER BY customer_id)) FROM customer_360) AS t,
+           churn_risk_score, favorite_category, favorite_brand, total_orders, customer_lifetime_value_score), ';'
+           ORDER BY customer_id)) FROM customer_360) AS t,
+        (SELECT md5(COALESCE(string_agg(concat_ws(',', bucket, ltv, customer_id), ';' ORDER BY bucket), ''))
+           FROM scoring_clv_cut_points WHERE run_id = (SELECT max(run_id) FROM scoring_runs)) AS k,
         (SELECT md5(COALESCE(string_agg(concat_ws(',', idempotency_key, customer_id, rule, profile_version, column_name,
            old_value, new_value), ';' ORDER BY idempotency_key), '')) FROM profile_trigger_outbox) AS o`)
       ).rows[0];
@@ -70,7 +84,7 @@ const median = (xs) => {
     if (typeof r.revision === 'bigint') r.revision = r.revision.toString();
     out[arm].push({ ms, cpu });
     process.stderr.write(
-      `${arm} ${ms.toFixed(0)} ms cpu ${cpu} ms ${JSON.stringify(r)}${digest ? ` ${digest.t} ${digest.o}` : ''}\n`,
+      `${arm} ${ms.toFixed(0)} ms cpu ${cpu} ms ${JSON.stringify(r)}${digest ? ` ${digest.t} ${digest.k} ${digest.o}` : ''}\n`,
     );
   }
   for (const arm of ['a', 'b']) {

@@ -11,7 +11,7 @@ const m = which === 'old' ? require('./baseline/dist/scoring') : require('../../
   url.pathname = `/${db}`;
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
-  await client.query('VACUUM customer_360');
+  await client.query('VACUUM customer_360_rows');
   await client.query('BEGIN');
   await client.query("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off");
   const proxy = {

@@ -19,7 +19,7 @@ const N = Number(process.argv[3] || 1000000);
   const t0 = Date.now();
   const loaded = await loadFacts(pool, { facts: N * 5, customers: N });
   const batch = await batchIntoTable(pool, { asOf: '2026-07-01', table: 'customer_360' });
-  await pool.query('VACUUM ANALYZE customer_360');
+  await pool.query('VACUUM ANALYZE customer_360_rows');
   console.log(JSON.stringify({ loaded, rows: batch.rows, ms: Date.now() - t0 }));
   await pool.end();
 })().catch((e) => {

@@ -27,7 +27,7 @@ async function main() {
   try {
     await loadFacts(world.pool, { facts: customers * 2, customers });
     await batchIntoTable(world.pool, { asOf: '2026-07-01', table: 'customer_360' });
-    await world.pool.query('VACUUM ANALYZE customer_360');
+    await world.pool.query('VACUUM ANALYZE customer_360_rows');
     await world.pool.query('SELECT count(*) FROM customer_360');
     if (process.env.AB_HOLD) {
       // Keeps the database for manual queries until the file named by AB_HOLD is removed.

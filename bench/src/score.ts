@@ -25,7 +25,7 @@ async function scoreAt(customers: number, factsPerCustomer: number) {
     const batch = await batchIntoTable(world.pool, { asOf: AS_OF, table: 'customer_360' });
     // As the stream leaves it before any scoring run: no CLV quintiles yet.
     await world.pool.query('UPDATE customer_360 SET customer_lifetime_value_score = NULL');
-    await world.pool.query('VACUUM ANALYZE customer_360');
+    await world.pool.query('VACUUM ANALYZE customer_360_rows');
     const prepareMs = performance.now() - t0;
     const logger = createLogger({ level: 'warn', name: 'cdp-bench' });
     // Bytes the run's sorts and hashes spilled to temporary files (work_mem exceeded), and the table's
@@ -39,7 +39,7 @@ async function scoreAt(customers: number, factsPerCustomer: number) {
         ).rows[0]!.b,
       );
     const tableBytes = async () =>
-      Number((await world.pool.query<{ b: string }>("SELECT pg_table_size('customer_360') AS b")).rows[0]!.b);
+      Number((await world.pool.query<{ b: string }>("SELECT pg_table_size('customer_360_rows') AS b")).rows[0]!.b);
     const temp0 = await spilled();
     const size0 = await tableBytes();
     const postmaster = await postmasterPid(world.pool);

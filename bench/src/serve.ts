@@ -109,8 +109,8 @@ async function warmRelations(db: Pool): Promise<void> {
   try {
     await db.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
     await db.query(`SELECT pg_prewarm(oid, 'read') FROM pg_class
-      WHERE oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('customer_360'::regclass, 'customer_360_version'::regclass))
-         OR oid IN ('customer_360'::regclass, 'customer_360_version'::regclass)`);
+      WHERE oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('customer_360_rows'::regclass, 'customer_360_version'::regclass))
+         OR oid IN ('customer_360_rows'::regclass, 'customer_360_version'::regclass)`);
   } catch {
     await db.query('SELECT count(*) FROM customer_360');
     await db.query('SELECT count(*) FROM customer_360_version');
@@ -273,7 +273,7 @@ export async function runServeBench(options: ServeBenchOptions): Promise<Scenari
     const t0 = performance.now();
     await loadFacts(world.pool, { facts: options.customers * 2, customers: options.customers });
     const batch = await batchIntoTable(world.pool, { asOf: AS_OF, table: 'customer_360' });
-    await world.pool.query('VACUUM ANALYZE customer_360');
+    await world.pool.query('VACUUM ANALYZE customer_360_rows');
     await refreshProductPopularity(world.pool);
     await warmRelations(world.pool);
     const prepareMs = performance.now() - t0;
