@@ -1,20 +1,25 @@
-import { scoreClvQuintiles } from '@cdp360/postgres';
+import { DEFAULT_TRIGGER_RULES } from '@cdp360/domain';
+import { type ClvStepOptions, scoreClvQuintiles } from '@cdp360/postgres';
 import { withDatabase } from '../helpers/database';
 import { clearFacts } from '../helpers/facts';
 
-// The CLV step finds where each quintile starts from the row count alone; checked here against
-// NTILE(5) itself, for counts around and below five where buckets are uneven or empty.
+// The CLV step finds where each quintile starts without NTILE: from the row count after one sort
+// (`sort`), or by selecting the cut rows through bucket counts without sorting the table (`select`,
+// a large table's path). Both are checked here against NTILE(5) itself, for counts around and below
+// five where buckets are uneven or empty, for ties, and for each of the selection's two ways to write.
 
 const db = withDatabase();
 
-async function score(): Promise<{ cuts: unknown[]; result: Awaited<ReturnType<typeof scoreClvQuintiles>> }> {
+async function score(
+  options: ClvStepOptions,
+): Promise<{ cuts: unknown[]; result: Awaited<ReturnType<typeof scoreClvQuintiles>> }> {
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
     const run = await client.query<{ id: number }>(
       "INSERT INTO scoring_runs (as_of, holder) VALUES ('2026-07-01', 'test') RETURNING run_id::int AS id",
     );
-    const result = await scoreClvQuintiles(client, run.rows[0]!.id);
+    const result = await scoreClvQuintiles(client, run.rows[0]!.id, undefined, options);
     const cuts = (
       await client.query(
         'SELECT bucket, ltv::text, customer_id FROM scoring_clv_cut_points WHERE run_id = $1 ORDER BY bucket',
@@ -28,33 +33,137 @@ async function score(): Promise<{ cuts: unknown[]; result: Awaited<ReturnType<ty
   }
 }
 
-test.each([0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 23])('%i rows: scores and cut points as NTILE(5) gives them', async (n) => {
-  await clearFacts(db.pool);
-  // Ties on the lifetime value (and NULLs, counted as 0) so that customer_id decides the order.
-  for (let i = 1; i <= n; i++) {
-    await db.pool.query('INSERT INTO customer_360 (customer_id, total_lifetime_value) VALUES ($1, $2)', [
-      (i * 7) % 31,
-      i % 3 === 0 ? null : ((i * 13) % 4) * 10,
-    ]);
-  }
-  const { cuts, result } = await score();
-  const expected = await db.pool.query(
+/** The scores and cut points NTILE(5) gives over customer_360 as it stands. */
+async function expected() {
+  const r = await db.pool.query(
     `SELECT customer_id, ltv::numeric(14, 2)::text AS ltv, score, score IS DISTINCT FROM lag(score) OVER w AS first
      FROM (SELECT customer_id, COALESCE(total_lifetime_value, 0) AS ltv,
                   ntile(5) OVER (ORDER BY COALESCE(total_lifetime_value, 0), customer_id) AS score
            FROM customer_360) s
      WINDOW w AS (ORDER BY ltv, customer_id)`,
   );
-  const stored = await db.pool.query(
-    'SELECT customer_id, customer_lifetime_value_score AS score FROM customer_360 ORDER BY customer_id',
+  return {
+    scores: new Map(r.rows.map((x) => [x.customer_id, x.score])),
+    cuts: r.rows
+      .filter((x) => x.first && x.score > 1)
+      .map((x) => ({ bucket: x.score, ltv: x.ltv, customer_id: x.customer_id })),
+  };
+}
+
+async function stored() {
+  const r = await db.pool.query('SELECT customer_id, customer_lifetime_value_score AS score FROM customer_360');
+  return new Map(r.rows.map((x) => [x.customer_id, x.score]));
+}
+
+const methods: [string, ClvStepOptions][] = [
+  ['sort', { method: 'sort' }],
+  ['select', { method: 'select' }],
+  ['select, written by one scan', { method: 'select', fewChanges: 0 }],
+];
+
+describe.each(methods)('%s', (_name, options) => {
+  test.each([0, 1, 2, 3, 4, 5, 6, 7, 9, 11, 23])('%i rows: scores and cut points as NTILE(5) gives them', async (n) => {
+    await clearFacts(db.pool);
+    // Ties on the lifetime value (and NULLs, counted as 0) so that customer_id decides the order.
+    for (let i = 1; i <= n; i++) {
+      await db.pool.query('INSERT INTO customer_360 (customer_id, total_lifetime_value) VALUES ($1, $2)', [
+        (i * 7) % 31,
+        i % 3 === 0 ? null : ((i * 13) % 4) * 10,
+      ]);
+    }
+    const { cuts, result } = await score(options);
+    const want = await expected();
+    expect(await stored()).toEqual(want.scores);
+    expect(cuts).toEqual(want.cuts);
+    expect(result).toMatchObject({ rows: n, changed: n, cutPoints: Math.max(0, Math.min(n, 5) - 1) });
+  });
+
+  test('5,000 rows with heavy ties, then a day of changes: only the moved rows are written', async () => {
+    await clearFacts(db.pool);
+    // A third without purchases (NULL), many equal values, a few large ones; ids out of value order.
+    await db.pool.query(
+      `INSERT INTO customer_360 (customer_id, total_lifetime_value)
+       SELECT (i * 7919) % 100003, CASE WHEN i % 3 = 0 THEN NULL WHEN i % 11 = 0 THEN 1000000 + i
+                                        ELSE ((i * 31) % 40) * 12.5 END
+       FROM generate_series(1, 5000) AS i`,
+    );
+    await db.pool.query('ANALYZE customer_360_rows');
+    const first = await score(options);
+    let want = await expected();
+    expect(await stored()).toEqual(want.scores);
+    expect(first.cuts).toEqual(want.cuts);
+    expect(first.result).toMatchObject({ rows: 5000, changed: 5000, cutPoints: 4 });
+
+    // New customers at the bottom shift every cut; some values rise past the top.
+    await db.pool.query(
+      `INSERT INTO customer_360 (customer_id, total_lifetime_value)
+       SELECT 200000 + i, NULL FROM generate_series(1, 300) AS i`,
+    );
+    await db.pool.query(
+      'UPDATE customer_360_rows SET total_lifetime_value = 2000000 WHERE customer_id % 97 = 0 AND total_lifetime_value IS NOT NULL',
+    );
+    const before = await stored();
+    const second = await score(options);
+    want = await expected();
+    const after = await stored();
+    expect(after).toEqual(want.scores);
+    expect(second.cuts).toEqual(want.cuts);
+    const moved = [...after].filter(([id, s]) => before.get(id) !== s).length;
+    expect(moved).toBeGreaterThan(0);
+    expect(second.result).toMatchObject({ rows: 5300, changed: moved, cutPoints: 4 });
+
+    // Nothing moved since: nothing is written.
+    const third = await score(options);
+    expect(third.result).toMatchObject({ rows: 5300, changed: 0, cutPoints: 4 });
+    expect(third.cuts).toEqual(want.cuts);
+  });
+});
+
+test('the quintile-changed triggers are the same whichever way the step finds and writes the quintiles', async () => {
+  await clearFacts(db.pool);
+  await db.pool.query(
+    `INSERT INTO customer_360 (customer_id, total_lifetime_value)
+     SELECT i, CASE WHEN i % 4 = 0 THEN NULL ELSE ((i * 37) % 500) * 3.5 END FROM generate_series(1, 3000) AS i`,
   );
-  expect(new Map(stored.rows.map((r) => [r.customer_id, r.score]))).toEqual(
-    new Map(expected.rows.map((r) => [r.customer_id, r.score])),
+  await db.pool.query('ANALYZE customer_360_rows');
+  await score({ method: 'sort' });
+  await db.pool.query(
+    `INSERT INTO customer_360 (customer_id, total_lifetime_value) SELECT 5000 + i, 2000 FROM generate_series(1, 200) AS i`,
   );
-  expect(cuts).toEqual(
-    expected.rows
-      .filter((r) => r.first && r.score > 1)
-      .map((r) => ({ bucket: r.score, ltv: r.ltv, customer_id: r.customer_id })),
-  );
-  expect(result).toMatchObject({ rows: n, changed: n, cutPoints: Math.max(0, Math.min(n, 5) - 1) });
+  const before = await stored();
+
+  const triggersOf = async (options: ClvStepOptions) => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const run = await client.query<{ id: number }>(
+        "INSERT INTO scoring_runs (as_of, holder) VALUES ('2026-07-02', 'test') RETURNING run_id::int AS id",
+      );
+      const result = await scoreClvQuintiles(
+        client,
+        run.rows[0]!.id,
+        { rules: DEFAULT_TRIGGER_RULES, profileVersion: 'score-test' },
+        options,
+      );
+      const queued = await client.query(
+        `SELECT customer_id, rule, old_value, new_value FROM profile_trigger_outbox ORDER BY customer_id, rule`,
+      );
+      await client.query('ROLLBACK');
+      return { result, queued: queued.rows };
+    } finally {
+      client.release();
+    }
+  };
+  const bySort = await triggersOf({ method: 'sort' });
+  // A trigger for each customer whose quintile was set and moves (a first quintile raises none).
+  const want = (await expected()).scores;
+  const moved = [...want].filter(([id, s]) => before.get(id) != null && before.get(id) !== s);
+  expect(moved.length).toBeGreaterThan(100);
+  expect(bySort.queued).toHaveLength(moved.length);
+  expect(bySort.result.triggersQueued).toBe(moved.length);
+  for (const options of [{ method: 'select' }, { method: 'select', fewChanges: 0 }] as ClvStepOptions[]) {
+    const other = await triggersOf(options);
+    expect(other.queued).toEqual(bySort.queued);
+    expect(other.result).toEqual(bySort.result);
+  }
 });

@@ -1,4 +1,4 @@
-export { type ClvStepResult, scoreClvQuintiles } from './clv';
+export { type ClvStepOptions, type ClvStepResult, scoreClvQuintiles } from './clv';
 export { latestClvCutPoints } from './cut-points';
 export { DATE_COLUMN_SQL, type DatesStepResult, refreshDateColumns } from './dates';
 export { FAVOURITE_SQL, type FavoritesStepResult, sweepFavorites } from './favorites';
