@@ -85,6 +85,52 @@ test('after a date step every row shows the batch values for its date; a row wri
   expect(ids.length).toBe(76);
 });
 
+test("the step's counts are the rows whose shown values change, column by column", async () => {
+  await edgeCustomers();
+  await runBatch(db.pool, { asOf: D });
+  const shown = async () => {
+    const { rows } = await db.pool.query(
+      `SELECT customer_id, age, customer_tenure_days, days_since_last_purchase, churn_risk_score FROM customer_360`,
+    );
+    return new Map(rows.map((r) => [r.customer_id, r]));
+  };
+  const columns = {
+    ageChanged: 'age',
+    tenureChanged: 'customer_tenure_days',
+    daysSinceChanged: 'days_since_last_purchase',
+    churnChanged: 'churn_risk_score',
+  } as const;
+  // Forward by a day, across birthdays and churn steps, the same day again, a year and more, and back; the first step
+  // ever (every row stored), and rows rewritten between steps (stored again, as the updater does).
+  const dates = [
+    D,
+    addDays(D, 1),
+    addDays(D, 30),
+    addDays(D, 30),
+    addDays(D, 31),
+    addDays(D, 366),
+    addDays(D, 365 * 4),
+    addDays(D, -59),
+  ];
+  for (const [i, asOf] of dates.entries()) {
+    if (i % 2 === 1) {
+      await db.pool.query(
+        `UPDATE customer_360_rows SET days_since_last_purchase = days_since_last_purchase + 1, age = 7,
+                dates_seq = nextval('customer_360_dates_seq')
+         WHERE customer_id % 3 = $1`,
+        [i % 3],
+      );
+    }
+    const before = await shown();
+    const r = await moveDates(asOf);
+    const after = await shown();
+    for (const [field, column] of Object.entries(columns)) {
+      const moved = [...after].filter(([id, row]) => row[column] !== before.get(id)[column]).length;
+      expect({ asOf, field, count: r[field as keyof typeof columns] }).toEqual({ asOf, field, count: moved });
+    }
+  }
+});
+
 test('before any date step the stored values stand', async () => {
   await edgeCustomers();
   await runBatch(db.pool, { asOf: '2020-01-01' });
