@@ -12,14 +12,25 @@ const db = withDatabase();
 
 async function score(
   options: ClvStepOptions,
-): Promise<{ cuts: unknown[]; result: Awaited<ReturnType<typeof scoreClvQuintiles>> }> {
+): Promise<{ cuts: unknown[]; result: Awaited<ReturnType<typeof scoreClvQuintiles>>; statements: string[] }> {
   const client = await db.pool.connect();
+  // The statements the step sends, to tell which way it found the rows to write.
+  const statements: string[] = [];
+  const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<unknown>;
+  const traced = Object.assign(Object.create(client), {
+    query: (sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return query(sql, params);
+    },
+  });
   try {
     await client.query('BEGIN');
     const run = await client.query<{ id: number }>(
       "INSERT INTO scoring_runs (as_of, holder) VALUES ('2026-07-01', 'test') RETURNING run_id::int AS id",
     );
-    const result = await scoreClvQuintiles(client, run.rows[0]!.id, undefined, options);
+    const result = await scoreClvQuintiles(traced, run.rows[0]!.id, undefined, options);
+    // As the run's record does: the cut points of the latest run with clv_rows are the estimate's.
+    await client.query('UPDATE scoring_runs SET clv_rows = $2 WHERE run_id = $1', [run.rows[0]!.id, result.rows]);
     const cuts = (
       await client.query(
         'SELECT bucket, ltv::text, customer_id FROM scoring_clv_cut_points WHERE run_id = $1 ORDER BY bucket',
@@ -27,7 +38,7 @@ async function score(
       )
     ).rows;
     await client.query('COMMIT');
-    return { cuts, result };
+    return { cuts, result, statements };
   } finally {
     client.release();
   }
@@ -48,6 +59,17 @@ async function expected() {
       .filter((x) => x.first && x.score > 1)
       .map((x) => ({ bucket: x.score, ltv: x.ltv, customer_id: x.customer_id })),
   };
+}
+
+/** The quintiles the updater estimates for the rows matching `where`: those the latest cut points give. */
+async function estimate(where: string) {
+  await db.pool.query(
+    `UPDATE customer_360_rows c SET customer_lifetime_value_score = 1 + (
+       SELECT count(*) FROM scoring_clv_cut_points p
+       WHERE p.run_id = (SELECT max(run_id) FROM scoring_runs WHERE clv_rows IS NOT NULL)
+         AND (COALESCE(c.total_lifetime_value, 0), c.customer_id) >= (p.ltv, p.customer_id))
+     WHERE ${where}`,
+  );
 }
 
 async function stored() {
@@ -116,6 +138,52 @@ describe.each(methods)('%s', (_name, options) => {
     const third = await score(options);
     expect(third.result).toMatchObject({ rows: 5300, changed: 0, cutPoints: 4 });
     expect(third.cuts).toEqual(want.cuts);
+
+    // The updater's way between runs: changed values and new customers get the quintile the latest
+    // cut points give them. Few enough that the starts stay in their regions: the selection then tells
+    // the rows to write from the regions alone.
+    await db.pool.query(
+      `UPDATE customer_360_rows SET total_lifetime_value = COALESCE(total_lifetime_value, 0) + 40 WHERE customer_id % 197 = 0`,
+    );
+    await db.pool.query(
+      `INSERT INTO customer_360 (customer_id, total_lifetime_value)
+       SELECT 300000 + i, i * 1.5 FROM generate_series(1, 20) AS i`,
+    );
+    await estimate('customer_id % 197 = 0 OR customer_id > 300000');
+    const estimated = await stored();
+    const fourth = await score(options);
+    want = await expected();
+    const now = await stored();
+    expect(now).toEqual(want.scores);
+    expect(fourth.cuts).toEqual(want.cuts);
+    const corrected = [...now].filter(([id, s]) => estimated.get(id) !== s).length;
+    expect(corrected).toBeGreaterThan(0);
+    expect(fourth.result).toMatchObject({ rows: 5320, changed: corrected, cutPoints: 4 });
+    if (options.method === 'select')
+      expect(fourth.statements.some((q) => q.startsWith('SELECT customer_id, stored FROM ('))).toBe(false);
+
+    // Quintiles set wrong by hand far from every cut (the top customers as quintile 1): the cut
+    // points stay, but the rows outside the regions are no longer as the last run left them, so they
+    // are looked for and corrected.
+    await db.pool.query(
+      'UPDATE customer_360_rows SET customer_lifetime_value_score = 1 WHERE total_lifetime_value > 1000000',
+    );
+    const fifth = await score(options);
+    expect(await stored()).toEqual(want.scores);
+    expect(fifth.result.changed).toBeGreaterThan(100);
+
+    // Many new customers at the bottom, estimated as the updater would: every cut moves further than
+    // its region reaches, so the rows between a cut's old and new place, outside the regions, are
+    // looked for too.
+    await db.pool.query(
+      `INSERT INTO customer_360 (customer_id, total_lifetime_value) SELECT 400000 + i, 0.5 FROM generate_series(1, 600) AS i`,
+    );
+    await estimate('customer_id > 400000');
+    const sixth = await score(options);
+    want = await expected();
+    expect(await stored()).toEqual(want.scores);
+    expect(sixth.cuts).toEqual(want.cuts);
+    expect(sixth.result.changed).toBeGreaterThan(100);
   });
 });
 

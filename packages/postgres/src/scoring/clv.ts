@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { latestClvCutPoints, ltvTextCents } from './cut-points';
 import { type CaptureSql, type StepTriggers, withStepTriggers } from './trigger-capture';
 
 /**
@@ -167,19 +168,35 @@ function centsText(cents: bigint): string {
 
 /**
  * Cut points from the rows of `regions` key ranges ([lower, upper), disjoint and in order): $1 and
- * $2 the lower bound of the first region (value, id), $3 and $4 its upper bound, and so on.
+ * $2 the lower bound of the first region (value, id), $3 and $4 its upper bound, and so on. With the
+ * previous run's `previous` cut points after them (value, id each) and a row limit last, the same
+ * scans also count the rows whose stored quintile is not the one those cut points give
+ * (`mismatched`), and list up to that many rows of the regions whose stored quintile is not the new
+ * one (`moved`).
  */
-function regionCutsSql(regions: number): string {
+function regionCutsSql(regions: number, previous: number): string {
   const p = (j: number, n: number) => `($${4 * j + n}::numeric, $${4 * j + n + 1}::int)`;
   const js = Array.from({ length: regions }, (_, j) => j);
   const inside = (j: number) => `(${KEY} >= ${p(j, 1)} AND ${KEY} < ${p(j, 3)})`;
+  const limit = `$${4 * regions + 2 * previous + 1}`;
+  const mismatched = previous
+    ? `, count(*) FILTER (WHERE customer_lifetime_value_score IS DISTINCT FROM ${quintileSql('', previous, 4 * regions + 1)})::int8 AS mismatched`
+    : '';
+  const moved = previous
+    ? `,
+       (SELECT coalesce(json_agg(json_build_object('customer_id', id, 'stored', stored)), '[]') FROM (
+          SELECT c.id, c.stored FROM cand c
+          WHERE c.stored IS DISTINCT FROM 1 + (SELECT count(*) FROM found f WHERE (c.ltv, c.id) >= (f.ltv, f.id))::int
+          LIMIT ${limit}) m) AS moved,
+       (SELECT mismatched FROM below) AS mismatched`
+    : '';
   return `WITH below AS MATERIALIZED (
-  SELECT count(*)::int8 AS n${js.map((j) => `, count(*) FILTER (WHERE ${KEY} < ${p(j, 1)})::int8 AS r${j}`).join('')}
+  SELECT count(*)::int8 AS n${js.map((j) => `, count(*) FILTER (WHERE ${KEY} < ${p(j, 1)})::int8 AS r${j}`).join('')}${mismatched}
   FROM customer_360_rows
 ),
 cand AS MATERIALIZED (
   SELECT CASE ${js.map((j) => `WHEN ${inside(j)} THEN ${j}`).join(' ')} END AS j, ${VALUE} AS ltv, ${CENTS} AS cents,
-         customer_id AS id
+         customer_id AS id, customer_lifetime_value_score AS stored
   FROM customer_360_rows
   WHERE ${js.map(inside).join(' OR ')}
 ),
@@ -193,11 +210,14 @@ starts AS (
   SELECT k, (k - 1) * (n / 5) + least(k - 1, n % 5) + 1 AS rn
   FROM below, generate_series(2, 5) AS k
   WHERE (k - 1) * (n / 5) + least(k - 1, n % 5) + 1 <= n
+),
+found AS MATERIALIZED (
+  SELECT s.k, r.ltv, r.id FROM starts s JOIN ranked r ON r.rnk = s.rn
 )
 SELECT (SELECT n FROM below) AS rows,
        (SELECT count(*) FROM starts)::int AS wanted,
-       coalesce((SELECT json_agg(json_build_object('bucket', s.k, 'ltv', r.ltv::text, 'id', r.id) ORDER BY s.k)
-                 FROM starts s JOIN ranked r ON r.rnk = s.rn), '[]') AS cuts`;
+       coalesce((SELECT json_agg(json_build_object('bucket', k, 'ltv', ltv::text, 'id', id) ORDER BY k) FROM found),
+                '[]') AS cuts${moved}`;
 }
 
 /**
@@ -285,7 +305,7 @@ interface Cut {
  * The cut points by selection, or null when the exact sort is to be used instead (an empty sample, or
  * a start outside every region).
  */
-async function cutsByBuckets(client: ClientBase, percent: number): Promise<{ rows: number; cuts: Cut[] } | null> {
+async function cutsByBuckets(client: ClientBase, percent: number, known: Known): Promise<Selected | null> {
   const fractions = Array.from({ length: BUCKETS - 1 }, (_, i) => (i + 1) / BUCKETS);
   const sample = await client.query<{ bounds: string[] | null; ids: number[] | null; heavy: string[] | null }>(
     SAMPLE_SQL,
@@ -345,22 +365,66 @@ async function cutsByBuckets(client: ClientBase, percent: number): Promise<{ row
     await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
     return total <= 1 ? { rows: total, cuts: [] } : null;
   }
-  const found = await cutsInRegions(client, regions);
+  const found = await cutsInRegions(client, regions, known);
   await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
   return found;
 }
+
+/** What the selection knows before it reads: the previous run's cut points, and how many moves are few. */
+interface Known {
+  previous: KeyBound[];
+  fewChanges: number;
+}
+
+interface Selected {
+  rows: number;
+  cuts: Cut[];
+  /**
+   * The rows whose quintile changes (at most fewChanges + 1 of them), when the regions' rows alone tell:
+   * every row kept the previous run's quintile, and each quintile's start and the previous run's lie in
+   * the same region, so a row outside the regions keeps its place against every cut point.
+   */
+  moved?: { customer_id: number; stored: number | null }[];
+}
+
+const inRegion = (regions: [KeyBound, KeyBound][], key: KeyBound) =>
+  regions.findIndex(([lo, hi]) => !before(key, lo) && before(key, hi));
 
 /** The cut points if every quintile's first row lies in one of `regions`, else null. */
 async function cutsInRegions(
   client: ClientBase,
   regions: [KeyBound, KeyBound][],
-): Promise<{ rows: number; cuts: Cut[] } | null> {
-  const res = await client.query<{ rows: string; wanted: number; cuts: Cut[] }>(
-    regionCutsSql(regions.length),
-    regions.flatMap(([lo, hi]) => [centsText(lo.cents), lo.id, centsText(hi.cents), hi.id]),
-  );
-  const { rows, wanted, cuts } = res.rows[0]!;
-  return cuts.length === wanted ? { rows: Number(rows), cuts } : null;
+  known: Known,
+): Promise<Selected | null> {
+  const { previous } = known;
+  const res = await client.query<{
+    rows: string;
+    wanted: number;
+    cuts: Cut[];
+    moved?: { customer_id: number; stored: number | null }[];
+    mismatched?: string;
+  }>(regionCutsSql(regions.length, previous.length), [
+    ...regions.flatMap(([lo, hi]) => [centsText(lo.cents), lo.id, centsText(hi.cents), hi.id]),
+    ...previous.flatMap((k) => [centsText(k.cents), k.id]),
+    ...(previous.length > 0 ? [known.fewChanges + 1] : []),
+  ]);
+  const { rows, wanted, cuts, moved, mismatched } = res.rows[0]!;
+  if (cuts.length !== wanted) return null;
+  const kept =
+    moved !== undefined &&
+    Number(mismatched) === 0 &&
+    cuts.length === previous.length &&
+    cuts.every((c, k) => {
+      const j = inRegion(regions, { cents: ltvTextCents(c.ltv), id: c.id });
+      return j >= 0 && j === inRegion(regions, previous[k]!);
+    });
+  return { rows: Number(rows), cuts, ...(kept ? { moved } : {}) };
+}
+
+/** The previous run's cut points (none before the first run). */
+async function previousCuts(client: ClientBase): Promise<KeyBound[]> {
+  const latest = await latestClvCutPoints(client);
+  return (latest?.points ?? []).map((p) => ({ cents: p.ltvCents, id: p.customerId }));
 }
 
 /**
@@ -369,7 +433,7 @@ async function cutsInRegions(
  * the sample is that close (it is at these sizes unless the table is laid out by value); otherwise
  * the buckets are counted.
  */
-async function selectCuts(client: ClientBase, estimate: number): Promise<{ rows: number; cuts: Cut[] } | null> {
+async function selectCuts(client: ClientBase, estimate: number, known: Known): Promise<Selected | null> {
   const sampled = Math.min(SAMPLE_ROWS.max, Math.max(SAMPLE_ROWS.min, estimate / 100));
   const percent = estimate > sampled ? (100 * sampled) / estimate : 100;
   const share = regionShare(sampled);
@@ -386,11 +450,11 @@ async function selectCuts(client: ClientBase, estimate: number): Promise<{ rows:
       else regions.push([lower, upper]);
     }
     await client.query('SET LOCAL parallel_tuple_cost = 0.001');
-    const found = await cutsInRegions(client, regions);
+    const found = await cutsInRegions(client, regions, known);
     await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
     if (found) return found;
   }
-  return cutsByBuckets(client, percent);
+  return cutsByBuckets(client, percent, known);
 }
 
 async function scoreBySort(client: ClientBase, runId: number, capture: CaptureSql | null) {
@@ -428,7 +492,10 @@ export async function scoreClvQuintiles(
   const method = options.method ?? 'auto';
   const estimate = method === 'sort' ? -1 : await estimatedRows(client);
   const select = method === 'select' || (method === 'auto' && estimate >= (options.selectFrom ?? SELECT_FROM));
-  const selected = select ? await selectCuts(client, estimate) : null;
+  const fewChanges = options.fewChanges ?? FEW_CHANGES;
+  const selected = select
+    ? await selectCuts(client, estimate, { previous: await previousCuts(client), fewChanges })
+    : null;
   if (!selected) {
     const { result, triggersQueued } = await withStepTriggers(client, triggers, CLV_VALUES, (capture) =>
       scoreBySort(client, runId, capture),
@@ -444,16 +511,21 @@ export async function scoreClvQuintiles(
     triggers,
     SELECT_VALUES,
     async (capture) => {
-      const fewChanges = options.fewChanges ?? FEW_CHANGES;
-      const few = await client.query<{ customer_id: number; stored: number | null }>(changedSql(cuts.length), [
-        fewChanges + 1,
-        ...cutParams,
-      ]);
-      if (few.rows.length === 0) return 0;
-      if (few.rows.length <= fewChanges) {
+      // The rows to write: known from the regions' rows alone when every row outside them kept the
+      // previous run's quintile, else found by a parallel read.
+      const few =
+        selected.moved ??
+        (
+          await client.query<{ customer_id: number; stored: number | null }>(changedSql(cuts.length), [
+            fewChanges + 1,
+            ...cutParams,
+          ])
+        ).rows;
+      if (few.length === 0) return 0;
+      if (few.length <= fewChanges) {
         const w = await client.query<{ changed: string }>(writeFewSql(capture, cuts.length), [
-          few.rows.map((r) => r.customer_id),
-          few.rows.map((r) => r.stored),
+          few.map((r) => r.customer_id),
+          few.map((r) => r.stored),
           ...cutParams,
         ]);
         return Number(w.rows[0]!.changed);

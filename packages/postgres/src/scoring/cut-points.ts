@@ -4,7 +4,7 @@ import type { ClientBase, Pool } from 'pg';
 type Queryable = Pool | ClientBase;
 
 /** numeric(14,2) text ("1234.5", "12.00", "7") to integer cents. */
-function cents(text: string): bigint {
+export function ltvTextCents(text: string): bigint {
   const [whole = '0', frac = ''] = text.split('.');
   return BigInt(whole) * 100n + BigInt(`${frac}00`.slice(0, 2));
 }
@@ -35,6 +35,6 @@ export async function latestClvCutPoints(db: Queryable): Promise<ClvCutPoints | 
   return {
     runId: Number(r.run_id),
     rows: Number(r.rows),
-    points: buckets.map((bucket, i) => ({ bucket, ltvCents: cents(r.ltvs![i]!), customerId: r.ids![i]! })),
+    points: buckets.map((bucket, i) => ({ bucket, ltvCents: ltvTextCents(r.ltvs![i]!), customerId: r.ids![i]! })),
   };
 }
