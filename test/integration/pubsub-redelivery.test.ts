@@ -93,8 +93,20 @@ describePubSub('updater on Pub/Sub: forced redelivery', () => {
     expect(kills).toBeGreaterThanOrEqual(3);
     // The emulator hands a killed consumer's leased messages back well after their ack deadline
     // (observed: 15-25 s with a 10 s deadline), so the final run waits longer than that before idle.
-    const out = await runCdp([...args.slice(0, -1), '45'], s.env);
-    expect(out).toContain('updater stopped (idle)');
+    // On a loaded machine it has once held a message past that too (2026-12-03: one customer's
+    // sessions recorded by a killed unit, its row not yet rewritten when the run went idle); such a
+    // message reaches the next run, so up to two more runs go, each only while the table is not exact,
+    // and say so. A row the stream left wrong with every message delivered stays wrong and fails.
+    const finalRun = () => runCdp([...args.slice(0, -1), '45'], s.env);
+    expect(await finalRun()).toContain('updater stopped (idle)');
+    for (let extra = 1; extra <= 2; extra++) {
+      const diff = await streamVersusBatch(s.db.pool, s.asOf);
+      if (diff.equal) break;
+      console.warn(
+        `not exact after the final run (${JSON.stringify(diff.columns.map((c) => c.column))}): run ${extra} more`,
+      );
+      expect(await finalRun()).toContain('updater stopped (idle)');
+    }
     await expectExact(s, manifest, 380);
   }, 600_000);
 });
