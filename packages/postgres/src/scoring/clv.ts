@@ -1,6 +1,16 @@
+import { formatCents } from '@cdp360/domain';
 import type { ClientBase } from 'pg';
 import { latestClvCutPoints, ltvTextCents } from './cut-points';
+import { withCheapRowHandover } from './planner';
 import { type CaptureSql, type StepTriggers, withStepTriggers } from './trigger-capture';
+
+/**
+ * The row number at which quintile k starts among n rows, as NTILE(5) deals them: the first n % 5
+ * quintiles get floor(n / 5) + 1 rows, the others floor(n / 5). `quintileStart` is the same in
+ * JavaScript.
+ */
+const QUINTILE_START_SQL = '(k - 1) * (n / 5) + least(k - 1, n % 5) + 1';
+const quintileStart = (k: number, n: number) => (k - 1) * Math.floor(n / 5) + Math.min(k - 1, n % 5) + 1;
 
 /**
  * The batch's order for quintiles: non-buyers count as 0, customer_id breaks ties. This form ranks by
@@ -24,9 +34,9 @@ function scoreClvSql(capture: CaptureSql | null): string {
   SELECT count(*) AS n FROM customer_360_rows
 ),
 starts AS MATERIALIZED (
-  SELECT k AS bucket, (k - 1) * (n / 5) + least(k - 1, n % 5) + 1 AS rn
+  SELECT k AS bucket, ${QUINTILE_START_SQL} AS rn
   FROM total, generate_series(2, 5) AS k
-  WHERE (k - 1) * (n / 5) + least(k - 1, n % 5) + 1 <= n
+  WHERE ${QUINTILE_START_SQL} <= n
 ),
 ranked AS (
   SELECT
@@ -159,11 +169,11 @@ interface KeyBound {
 
 const before = (x: KeyBound, y: KeyBound) => x.cents < y.cents || (x.cents === y.cents && x.id < y.id);
 
-/** numeric(14,2) text of a number of cents. */
-function centsText(cents: bigint): string {
-  const sign = cents < 0n ? '-' : '';
-  const abs = cents < 0n ? -cents : cents;
-  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+/** Appends [lower, upper) to `regions` (in order), merged into the last one where they meet. */
+function addRegion(regions: [KeyBound, KeyBound][], lower: KeyBound, upper: KeyBound): void {
+  const last = regions[regions.length - 1];
+  if (last && !before(last[1], lower)) last[1] = upper;
+  else regions.push([lower, upper]);
 }
 
 /**
@@ -207,9 +217,9 @@ ranked AS (
   FROM cand c, below b
 ),
 starts AS (
-  SELECT k, (k - 1) * (n / 5) + least(k - 1, n % 5) + 1 AS rn
+  SELECT k, ${QUINTILE_START_SQL} AS rn
   FROM below, generate_series(2, 5) AS k
-  WHERE (k - 1) * (n / 5) + least(k - 1, n % 5) + 1 <= n
+  WHERE ${QUINTILE_START_SQL} <= n
 ),
 found AS MATERIALIZED (
   SELECT s.k, r.ltv, r.id FROM starts s JOIN ranked r ON r.rnk = s.rn
@@ -321,10 +331,9 @@ async function cutsByBuckets(client: ClientBase, percent: number, known: Known):
   const ids = [...new Set(drawn.ids)].sort((x, y) => x - y);
   const params: unknown[] = [bounds.map(String)];
   if (heavy.size > 0) params.push([...heavy].map(String), ids);
-  // The planner cannot tell how few buckets there are; at its guess (a group per row) it would hand
-  // every row from the workers, so it is told that rows are cheap to hand over.
-  await client.query('SET LOCAL parallel_tuple_cost = 0.001');
-  const counts = await client.query<{ b: string; n: string }>(bucketCountsSql(heavy.size > 0), params);
+  const counts = await withCheapRowHandover(client, () =>
+    client.query<{ b: string; n: string }>(bucketCountsSql(heavy.size > 0), params),
+  );
   const buckets = counts.rows.map((r) => ({ b: Number(r.b), n: Number(r.n) })).sort((x, y) => x.b - y.b);
   // A bucket's key range: width_bucket gives i for bounds[i - 1] <= x < bounds[i].
   const range = (b: number): [KeyBound, KeyBound] => {
@@ -350,24 +359,19 @@ async function cutsByBuckets(client: ClientBase, percent: number, known: Known):
   let k = 2;
   buckets.forEach((r, i) => {
     while (k <= 5) {
-      const start = (k - 1) * Math.floor(total / 5) + Math.min(k - 1, total % 5) + 1;
+      const start = quintileStart(k, total);
       if (start > total || start > upto + r.n) break;
-      const lower = range(buckets[Math.max(0, i - 1)]!.b)[0];
-      const upper = range(buckets[Math.min(buckets.length - 1, i + 1)]!.b)[1];
-      const last = regions[regions.length - 1];
-      if (last && !before(last[1], lower)) last[1] = upper;
-      else regions.push([lower, upper]);
+      addRegion(
+        regions,
+        range(buckets[Math.max(0, i - 1)]!.b)[0],
+        range(buckets[Math.min(buckets.length - 1, i + 1)]!.b)[1],
+      );
       k++;
     }
     upto += r.n;
   });
-  if (regions.length === 0) {
-    await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
-    return total <= 1 ? { rows: total, cuts: [] } : null;
-  }
-  const found = await cutsInRegions(client, regions, known);
-  await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
-  return found;
+  if (regions.length === 0) return total <= 1 ? { rows: total, cuts: [] } : null;
+  return cutsInRegions(client, regions, known);
 }
 
 /** What the selection knows before it reads: the previous run's cut points, and how many moves are few. */
@@ -397,17 +401,19 @@ async function cutsInRegions(
   known: Known,
 ): Promise<Selected | null> {
   const { previous } = known;
-  const res = await client.query<{
-    rows: string;
-    wanted: number;
-    cuts: Cut[];
-    moved?: { customer_id: number; stored: number | null }[];
-    mismatched?: string;
-  }>(regionCutsSql(regions.length, previous.length), [
-    ...regions.flatMap(([lo, hi]) => [centsText(lo.cents), lo.id, centsText(hi.cents), hi.id]),
-    ...previous.flatMap((k) => [centsText(k.cents), k.id]),
-    ...(previous.length > 0 ? [known.fewChanges + 1] : []),
-  ]);
+  const res = await withCheapRowHandover(client, () =>
+    client.query<{
+      rows: string;
+      wanted: number;
+      cuts: Cut[];
+      moved?: { customer_id: number; stored: number | null }[];
+      mismatched?: string;
+    }>(regionCutsSql(regions.length, previous.length), [
+      ...regions.flatMap(([lo, hi]) => [formatCents(lo.cents), lo.id, formatCents(hi.cents), hi.id]),
+      ...previous.flatMap((k) => [formatCents(k.cents), k.id]),
+      ...(previous.length > 0 ? [known.fewChanges + 1] : []),
+    ]),
+  );
   const { rows, wanted, cuts, moved, mismatched } = res.rows[0]!;
   if (cuts.length !== wanted) return null;
   const kept =
@@ -442,16 +448,8 @@ async function selectCuts(client: ClientBase, estimate: number, known: Known): P
   if (sample.rows.length === fractions.length) {
     const keys = sample.rows.map((r) => ({ cents: BigInt(r.v), id: r.id }));
     const regions: [KeyBound, KeyBound][] = [];
-    for (let k = 0; k < 4; k++) {
-      const lower = keys[2 * k]!;
-      const upper = keys[2 * k + 1]!;
-      const last = regions[regions.length - 1];
-      if (last && !before(last[1], lower)) last[1] = upper;
-      else regions.push([lower, upper]);
-    }
-    await client.query('SET LOCAL parallel_tuple_cost = 0.001');
+    for (let k = 0; k < 4; k++) addRegion(regions, keys[2 * k]!, keys[2 * k + 1]!);
     const found = await cutsInRegions(client, regions, known);
-    await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
     if (found) return found;
   }
   return cutsByBuckets(client, percent, known);

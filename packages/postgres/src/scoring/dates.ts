@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { DATES_LOCK_KEY } from '../customer360';
+import { withCheapRowHandover } from './planner';
 import { type CaptureSql, type StepTriggers, storeCandidates, withStepTriggers } from './trigger-capture';
 
 /**
@@ -168,13 +169,10 @@ export async function refreshDateColumns(
     if (capture) {
       // The planner's estimate of the rows that pass the capture filter is a default fraction of the
       // table (2M of 1M rows); the real number is the customers whose watched values change, a
-      // percent or so. At that estimate handing rows from workers looks dear, so the step says so.
-      await db.query('SET LOCAL parallel_tuple_cost = 0.001');
-      const candidates = await db.query<{ customer_id: number; old_values: object; new_values: object }>(
-        candidatesSql(capture),
-        params,
+      // percent or so.
+      const candidates = await withCheapRowHandover(db, () =>
+        db.query<{ customer_id: number; old_values: object; new_values: object }>(candidatesSql(capture), params),
       );
-      await db.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
       await storeCandidates(db, candidates.rows);
     }
     await db.query(MOVE_SQL, [asOf, before.next, runId]);
