@@ -5,6 +5,7 @@ import path from 'node:path';
 import { decodeMessage, type InputKind, topicNames } from '@cdp360/domain';
 import { envelope, generateEvents, type WireMessage } from '@cdp360/generator';
 import { Partitioners } from '@cdp360/kafka';
+import { NODE_FLAGS } from '@cdp360/updater';
 import type { Admin, Message, Producer, TopicMessages } from 'kafkajs';
 import pg from 'pg';
 import { ID_SPACE, MESSAGES_PER_CUSTOMER, toKafkaMessage } from './preload';
@@ -61,13 +62,13 @@ FOR EACH ROW WHEN (NEW.customer_id >= ${TRACER_BASE}) EXECUTE FUNCTION bench_tra
 }
 
 /**
- * `cdp updater` for the world as a child process (stderr passed through), `env` added to the world's
- * and `args` to its command line.
+ * `cdp updater` for the world as a child process with the node flags cdp runs with (stderr passed
+ * through), `env` added to the world's and `args` to its command line.
  */
 export function startUpdater(world: BenchWorld, env: NodeJS.ProcessEnv = {}, args: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
-    [CDP_BIN, 'updater', '--redis-namespace', world.redisNamespace, '--stats-interval', '0', ...args],
+    [...NODE_FLAGS, CDP_BIN, 'updater', '--redis-namespace', world.redisNamespace, '--stats-interval', '0', ...args],
     { env: { ...world.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
 }

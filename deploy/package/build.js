@@ -198,7 +198,8 @@ async function main() {
     logLevel: 'warning',
     banner: {
       js: [
-        '#!/usr/bin/env node',
+        // The V8 flags of services/updater/src/node-flags.ts (a shebang cannot import them).
+        '#!/usr/bin/env -S node --max-semi-space-size=64',
         '// cdp360 command line, bundled by deploy/package/build.js. Each module of the repository sees',
         '// __dirname as its folder in the repository, inside this package.',
         'const __cdpDir = (rel) => require("node:path").join(__dirname, "..", rel);',

@@ -5,3 +5,4 @@ export { rebuildAggregates } from './rebuild';
 export type { SourceMessage } from './source';
 export { Counters } from './stats';
 export { runUpdater, type UpdaterOptions, type UpdaterSummary } from './updater';
+export { missingNodeFlags, NODE_FLAGS } from './node-flags';
