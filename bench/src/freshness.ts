@@ -46,7 +46,8 @@ export function tracerMessage(world: BenchWorld, n: number): WireMessage {
 }
 
 /**
- * Commit-time signal for the tracer rows: an AFTER INSERT row trigger that NOTIFYs. Postgres delivers
+ * Commit-time signal for the tracer rows: an AFTER INSERT row trigger on the table the updater writes
+ * (customer_360 is a view over it) that NOTIFYs. Postgres delivers
  * a notification only when the transaction that raised it commits, so its arrival marks the row being
  * committed (visible to readers), not merely written. The trigger's WHEN clause skips every
  * non-tracer row, so the updater's statement does no extra work for them.
@@ -57,7 +58,7 @@ BEGIN
   PERFORM pg_notify('bench_tracer', NEW.customer_id::text);
   RETURN NULL;
 END $$`);
-  await pool.query(`CREATE TRIGGER bench_tracer_committed AFTER INSERT ON customer_360
+  await pool.query(`CREATE TRIGGER bench_tracer_committed AFTER INSERT ON customer_360_rows
 FOR EACH ROW WHEN (NEW.customer_id >= ${TRACER_BASE}) EXECUTE FUNCTION bench_tracer_committed()`);
 }
 
@@ -394,9 +395,9 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
       machine: machineInfo(load0),
       options: { ...options },
       results: {
-        updater: 'child process: node services/cli/bin/cdp.js updater (defaults), stopped with SIGTERM after the run',
+        updater: `child process: node ${NODE_FLAGS.join(' ')} services/cli/bin/cdp.js updater (defaults), stopped with SIGTERM after the run`,
         signal:
-          'LISTEN/NOTIFY from an AFTER INSERT trigger on customer_360 limited to tracer customers (delivered at commit)',
+          'LISTEN/NOTIFY from an AFTER INSERT trigger on customer_360_rows (the table under the customer_360 view) limited to tracer customers (delivered at commit)',
         perRate,
         updaterProcess: memory,
         highestRateWithP99UnderOneSecond: highest,

@@ -113,6 +113,8 @@ export class ProfilePipeline {
   private epoch = 0;
   /** Products changed in the catalog whose buyers' rows still have to be re-derived. */
   private pendingCatalog: number[] = [];
+  /** How many entries have been dropped from the front of pendingCatalog since the start. */
+  private pendingDropped = 0;
   private readonly log: Logger;
   readonly events: UpdaterEvents;
 
@@ -138,6 +140,7 @@ export class ProfilePipeline {
     await this.catalog.refresh();
     const settled = await readUpdaterState(this.deps.db, 'catalog_settled');
     this.pendingCatalog = await productsChangedSince(this.deps.db, settled);
+    this.pendingDropped = 0;
     await this.ensureRedisState();
     await this.publishTriggers();
   }
@@ -159,6 +162,24 @@ export class ProfilePipeline {
   }
 
   async processUnit(messages: readonly SourceMessage[]): Promise<UnitResult> {
+    return (await this.prepareUnit(messages))();
+  }
+
+  /**
+   * The first stage of a unit: decode, record the facts and records, send the dead letters, apply to
+   * Redis and read the touched customers' states. It resolves to the second stage, which writes their
+   * rows (with the triggers they raise), settles catalog changes and publishes the triggers; when that
+   * resolves, the unit is done as `processUnit` describes. The second stage may be called again if it
+   * fails.
+   *
+   * The next unit's first stage may run while this unit's second stage does (see UnitBatcher), as
+   * long as second stages run in unit order: rows are then written from states at least as new as the
+   * previous unit's, a crash between the stages leaves the unit uncommitted (its redelivery finds its
+   * facts recorded and its Redis ops applied, and writes the rows), and an
+   * erasure in the next unit is caught by the purge that ends this one, as an erasure by another
+   * updater is.
+   */
+  async prepareUnit(messages: readonly SourceMessage[]): Promise<() => Promise<UnitResult>> {
     // Who each message is about, and who is suppressed: before this unit, or by its own erasure
     // requests, which are recorded first so the unit ends erased whatever its order.
     const unit = decodeUnit(messages);
@@ -228,9 +249,10 @@ export class ProfilePipeline {
     });
 
     // Catalog changes (from this unit, an earlier one that failed, or any other instance) re-derive
-    // the rows of their buyers.
+    // the rows of their buyers. The entries taken are counted from the start of the list's history,
+    // so a second stage that ends after the next unit has taken the same ones drops each once.
     const changedProducts = [...new Set(this.pendingCatalog)];
-    const pendingTaken = this.pendingCatalog.length;
+    const pendingTakenUpTo = this.pendingDropped + this.pendingCatalog.length;
     const catalogRevision = this.catalog.revision;
     if (changedProducts.length > 0) {
       for (const id of await customersWhoBought(this.deps.db, changedProducts)) touched.add(id);
@@ -241,29 +263,61 @@ export class ProfilePipeline {
 
     const ids = [...touched].sort((a, b) => a - b);
     const { states, recovered } = await this.applyToRedis(ops, ids);
-    let rowsWritten = 0;
-    let triggers = 0;
-    for (let i = 0; i < states.length; i += ROW_CHUNK) {
-      const r = await this.writeRows(states.slice(i, i + ROW_CHUNK));
-      rowsWritten += r.rows;
-      triggers += r.triggers;
-    }
-    if (changedProducts.length > 0) {
-      await raiseUpdaterState(this.deps.db, 'catalog_settled', catalogRevision);
-      this.pendingCatalog = this.pendingCatalog.slice(pendingTaken);
-    }
-    // A customer erased by another updater while this unit was being written: its writes may have
-    // landed after that erasure deleted the data, so delete again (the erasure committed the
-    // suppression before deleting, so one of the two always sees the other's writes).
-    if (ids.length > 0) await this.purgeSuppressed(ids);
-    await Promise.all([deadLettered, refusedSent]);
-    // Rows (and the triggers they raised) are committed: now the triggers may go out.
-    if (triggers > 0 || erased > 0) await this.publishTriggers();
     const eventTimes: string[] = [];
     if (this.events.listenerCount('unit') > 0) {
       for (const list of [customers, products, campaigns, facts]) for (const a of list) eventTimes.push(a.time);
     }
-    return { counters, rowsWritten, recovered, triggers, erased, deadLetters: deadLetterCodes, eventTimes };
+    await Promise.all([deadLettered, refusedSent]);
+
+    // Every step of the second stage may be run again after a failure: the row upsert admits states
+    // at least as new as the stored ones and compares under lock, so a repeat raises no trigger twice.
+    // Built outside this function's scope so that it holds only what it uses, not the unit's messages
+    // and decoded events (which the garbage collector would otherwise copy while the stage runs).
+    return this.secondStage({
+      states,
+      ids,
+      changedProducts,
+      catalogRevision,
+      pendingTakenUpTo,
+      erased,
+      result: { counters, recovered, erased, deadLetters: deadLetterCodes, eventTimes },
+    });
+  }
+
+  /** A unit's second stage (see prepareUnit): it may be called again after a failure. */
+  private secondStage(u: {
+    states: ProfileState[];
+    ids: number[];
+    changedProducts: number[];
+    catalogRevision: bigint;
+    pendingTakenUpTo: number;
+    erased: number;
+    result: Omit<UnitResult, 'rowsWritten' | 'triggers'>;
+  }): () => Promise<UnitResult> {
+    return async () => {
+      let rowsWritten = 0;
+      let triggers = 0;
+      for (let i = 0; i < u.states.length; i += ROW_CHUNK) {
+        const r = await this.writeRows(u.states.slice(i, i + ROW_CHUNK));
+        rowsWritten += r.rows;
+        triggers += r.triggers;
+      }
+      if (u.changedProducts.length > 0) {
+        await raiseUpdaterState(this.deps.db, 'catalog_settled', u.catalogRevision);
+        const drop = u.pendingTakenUpTo - this.pendingDropped;
+        if (drop > 0) {
+          this.pendingCatalog = this.pendingCatalog.slice(drop);
+          this.pendingDropped = u.pendingTakenUpTo;
+        }
+      }
+      // A customer erased by another updater (or by the next unit) while this unit was being written:
+      // its writes may have landed after that erasure deleted the data, so delete again (the erasure
+      // committed the suppression before deleting, so one of the two always sees the other's writes).
+      if (u.ids.length > 0) await this.purgeSuppressed(u.ids);
+      // Rows (and the triggers they raised) are committed: now the triggers may go out.
+      if (triggers > 0 || u.erased > 0) await this.publishTriggers();
+      return { ...u.result, rowsWritten, triggers };
+    };
   }
 
   /**

@@ -63,3 +63,106 @@ describe('UnitBatcher', () => {
     await expect(next).resolves.toBe(2);
   });
 });
+
+describe('UnitBatcher with two stages', () => {
+  /** Units whose stages wait for `release(name)`; `log` records each stage's start and end in order. */
+  function staged(maxItems: number) {
+    const log: string[] = [];
+    const gates = new Map<string, () => void>();
+    const wait = (name: string) =>
+      new Promise<void>((r) => {
+        log.push(`${name} start`);
+        gates.set(name, r);
+      });
+    const batcher = new UnitBatcher<string, string>({
+      maxItems,
+      lingerMs: 10_000,
+      runStaged: async (items) => {
+        const u = items.join('');
+        await wait(`${u}1`);
+        log.push(`${u}1 end`);
+        if (u.includes('x')) throw new Error(`first stage of ${u} failed`);
+        return {
+          result: u,
+          second: async () => {
+            await wait(`${u}2`);
+            log.push(`${u}2 end`);
+            if (u.includes('y')) throw new Error(`second stage of ${u} failed`);
+          },
+        };
+      },
+    });
+    const tick = async () => {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    const release = async (name: string) => {
+      await tick();
+      const g = gates.get(name);
+      if (!g) throw new Error(`${name} is not waiting (log: ${log.join(', ')})`);
+      gates.delete(name);
+      g();
+      await tick();
+    };
+    return { batcher, log, release, waiting: () => [...gates.keys()].sort() };
+  }
+
+  it("resolves a submit with the first stage and runs the next unit's first stage during this one's second", async () => {
+    const s = staged(1);
+    const a = s.batcher.submit(['a']);
+    const b = s.batcher.submit(['b']);
+    await s.release('a1');
+    await expect(a).resolves.toBe('a');
+    expect(s.waiting()).toEqual(['a2', 'b1']); // b's first stage overlaps a's second
+    await s.release('b1');
+    await expect(b).resolves.toBe('b');
+    expect(s.waiting()).toEqual(['a2']); // b's second waits for a's
+    expect(s.batcher.busy).toBe(true);
+    await s.release('a2');
+    await s.release('b2');
+    await s.batcher.drained();
+    expect(s.log).toEqual(['a1 start', 'a1 end', 'a2 start', 'b1 start', 'b1 end', 'a2 end', 'b2 start', 'b2 end']);
+    expect(s.batcher.busy).toBe(false);
+  });
+
+  it('holds at most two units in flight: a first stage waits for the second stage two units before', async () => {
+    const s = staged(1);
+    const units = ['a', 'b', 'c'].map((u) => s.batcher.submit([u]));
+    await s.release('a1');
+    await s.release('b1');
+    expect(s.waiting()).toEqual(['a2']); // c1 waits until a is done
+    await s.release('a2');
+    expect(s.waiting()).toEqual(['b2', 'c1']);
+    await s.release('b2');
+    await s.release('c1');
+    await s.release('c2');
+    await expect(Promise.all(units)).resolves.toEqual(['a', 'b', 'c']);
+  });
+
+  it('rejects a submit whose first stage failed; a failed second stage stops neither the next units nor drained', async () => {
+    const s = staged(1);
+    const x = s.batcher.submit(['x']).catch((e: Error) => e.message);
+    const y = s.batcher.submit(['y']);
+    const z = s.batcher.submit(['z']);
+    await s.release('x1');
+    await expect(x).resolves.toBe('first stage of x failed');
+    await s.release('y1');
+    await expect(y).resolves.toBe('y');
+    await s.release('y2');
+    await s.release('z1');
+    await s.release('z2');
+    await expect(z).resolves.toBe('z');
+    await s.batcher.drained();
+    expect(s.log.filter((l) => l.endsWith('end'))).toEqual(['x1 end', 'y1 end', 'y2 end', 'z1 end', 'z2 end']);
+  });
+
+  it('drained starts a unit still lingering and waits for it', async () => {
+    const s = staged(10);
+    const a = s.batcher.submit(['a']); // lingers for 10 s below maxItems
+    const drained = s.batcher.drained();
+    await s.release('a1');
+    await expect(a).resolves.toBe('a');
+    await s.release('a2');
+    await drained;
+    expect(s.batcher.busy).toBe(false);
+  });
+});

@@ -1,8 +1,14 @@
 /**
  * Coalesces batches that arrive concurrently (kafkajs hands one batch per partition to each of its
  * concurrent workers) into one unit of work, so every stage runs once per unit with one statement
- * per table and one Redis pipeline, whatever the number of partitions. Units run one after another.
- * Each `submit` resolves when the unit that took its items has completed (or rejects with its error).
+ * per table and one Redis pipeline, whatever the number of partitions.
+ *
+ * A unit runs in one stage (`run`): units one after another, and each `submit` resolves when the unit
+ * that took its items has completed (or rejects with its error). Or in two (`runStaged`): each
+ * `submit` resolves (or rejects) with the unit's first stage, and the second stage goes on after it,
+ * overlapping the next unit's first stage. First stages run in unit order, second stages too, and at
+ * most two units are in flight (a first stage also waits for the second stage of the unit two
+ * before it). A second stage handles its own failures (it is not awaited by anyone but `drained`).
  */
 export interface UnitBatcherOptions<T, R> {
   /** Start a unit as soon as items of this total size wait. */
@@ -11,7 +17,10 @@ export interface UnitBatcherOptions<T, R> {
   sizeOf?: (item: T) => number;
   /** How long the first item of a unit waits for others, ms. */
   lingerMs: number;
-  run(items: T[]): Promise<R>;
+  /** Runs a unit in one stage. */
+  run?(items: T[]): Promise<R>;
+  /** Runs a unit in two stages: the first resolves to its result and the second stage. */
+  runStaged?(items: T[]): Promise<{ result: R; second: () => Promise<void> }>;
 }
 
 interface OpenUnit<T, R> {
@@ -22,13 +31,36 @@ interface OpenUnit<T, R> {
   reject(e: unknown): void;
 }
 
+const settled = (p: Promise<unknown>): Promise<void> =>
+  p.then(
+    () => {},
+    () => {},
+  );
+
 export class UnitBatcher<T, R> {
   private open: OpenUnit<T, R> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  /** The last unit's first stage, its second stage, and the second stage of the unit before it. */
+  private lastFirst: Promise<void> = Promise.resolve();
+  private lastSecond: Promise<void> = Promise.resolve();
+  private secondBefore: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  private readonly staged: (items: T[]) => Promise<{ result: R; second: () => Promise<void> }>;
 
-  constructor(private readonly options: UnitBatcherOptions<T, R>) {}
+  constructor(private readonly options: UnitBatcherOptions<T, R>) {
+    const { run, runStaged } = options;
+    if (runStaged) this.staged = runStaged;
+    else if (run) this.staged = async (items) => ({ result: await run(items), second: async () => {} });
+    else throw new Error('UnitBatcher needs run or runStaged');
+  }
+
+  /** Resolves once every unit submitted so far has run both its stages. */
+  async drained(): Promise<void> {
+    while (this.busy) {
+      this.close();
+      await this.lastSecond;
+    }
+  }
 
   /** Units queued or running. */
   get busy(): boolean {
@@ -63,11 +95,20 @@ export class UnitBatcher<T, R> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.inFlight++;
-    this.running = this.running
-      .then(() => this.options.run(unit.items))
-      .then(unit.resolve, unit.reject)
-      .finally(() => {
-        this.inFlight--;
-      });
+    const gate = Promise.all([this.lastFirst, this.secondBefore]);
+    const first = gate.then(() => this.staged(unit.items));
+    const previousSecond = this.lastSecond;
+    const done = first.then(async ({ second }) => {
+      await previousSecond;
+      await second();
+    });
+    this.lastFirst = settled(first);
+    this.secondBefore = previousSecond;
+    this.lastSecond = settled(done).finally(() => {
+      this.inFlight--;
+    });
+    // One stage: the second is empty, so the unit is complete with its first.
+    first.then(({ result }) => unit.resolve(result), unit.reject);
+    done.catch(() => {}); // a second stage handles its own failures
   }
 }

@@ -129,7 +129,9 @@ export class KafkaSource {
   readonly consumer: Consumer;
   readonly counters = new Counters();
   private readonly kindOf = new Map<string, InputKind>();
-  private readonly batcher: UnitBatcher<PartitionBatch, UnitResult>;
+  private readonly batcher: UnitBatcher<PartitionBatch, undefined>;
+  /** Set by stop: no new batch is taken, and a second stage that fails is not tried again. */
+  private stopping = false;
   private readonly log: Logger;
   lastActivity = Date.now();
   units = 0;
@@ -170,11 +172,11 @@ export class KafkaSource {
       if (Number.isFinite(lagged))
         events.emit('lag', { topic: payload.topic, partition: payload.partition, lag: lagged });
     });
-    this.batcher = new UnitBatcher<PartitionBatch, UnitResult>({
+    this.batcher = new UnitBatcher<PartitionBatch, undefined>({
       maxItems: options.maxUnitMessages ?? KAFKA_UNIT_MESSAGES,
       sizeOf: (b) => b.messages.length,
       lingerMs: options.lingerMs ?? 5,
-      run: (batches) => this.runUnit(batches),
+      runStaged: (batches) => this.runUnit(batches),
     });
   }
 
@@ -219,7 +221,7 @@ export class KafkaSource {
   }
 
   private async eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    if (batch.isEmpty() || !isRunning() || isStale()) return;
+    if (batch.isEmpty() || !isRunning() || isStale() || this.stopping) return;
     const kind = this.kindOf.get(batch.topic);
     if (!kind) throw new Error(`message from unexpected topic ${batch.topic}`);
     const stream = `${batch.topic}/${batch.partition}`;
@@ -237,6 +239,8 @@ export class KafkaSource {
     // The unit may take a while behind earlier units: keep the group membership alive meanwhile.
     const beat = setInterval(() => heartbeat().catch(() => {}), 1_000);
     try {
+      // Resolves once the unit's first stage is done: its facts and Redis effects are durable, so
+      // kafkajs may fetch the partition on; the offsets are committed after the second stage.
       await this.batcher.submit([
         { topic: batch.topic, partition: batch.partition, messages, lastOffset: batch.lastOffset() },
       ]);
@@ -311,14 +315,56 @@ export class KafkaSource {
     return out;
   }
 
-  private async runUnit(batches: PartitionBatch[]): Promise<UnitResult> {
+  /**
+   * A unit in two stages (see ProfilePipeline.prepareUnit). The first (decode, facts, dead letters,
+   * Redis) ends the partitions' eachBatch calls, so kafkajs fetches on while the second (rows, then the
+   * offset commit) runs: the next unit's first stage overlaps it instead of the updater sitting idle
+   * while Postgres writes rows and kafkajs fetches. Offsets are committed in unit order, each after its
+   * own unit's effects are durable. A second stage that fails is tried again in place until it
+   * succeeds (waiting out a store outage) or the source stops: its unit stays uncommitted meanwhile,
+   * and a crash leaves it to be delivered again, which the positions make harmless.
+   */
+  private async runUnit(batches: PartitionBatch[]): Promise<{ result: undefined; second: () => Promise<void> }> {
     const started = Date.now();
     const messages = this.notYetApplied(batches);
-    const result = messages.length > 0 ? await this.pipeline.processUnit(messages) : emptyResult();
+    const second = messages.length > 0 ? await this.pipeline.prepareUnit(messages) : async () => emptyResult();
+    // Taken: their first stage is durable and their second is tried until it succeeds or we stop.
     for (const b of batches) {
       const last = Number(b.lastOffset);
       const stream = `${b.topic}/${b.partition}`;
       if ((this.completed.get(stream) ?? -1) < last) this.completed.set(stream, last);
+    }
+    return { result: undefined, second: () => this.finishUnit(batches, messages.length, started, second) };
+  }
+
+  private async finishUnit(
+    batches: readonly PartitionBatch[],
+    messages: number,
+    started: number,
+    second: () => Promise<UnitResult>,
+  ): Promise<void> {
+    let result: UnitResult;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        result = await second();
+        break;
+      } catch (err) {
+        // A topic we publish to is gone: every try would fail the same way.
+        if (err instanceof MissingTopicsError) {
+          this.fatalError(err);
+          return;
+        }
+        if (this.stopping) {
+          const line = { err: err instanceof Error ? err.message : String(err), partitions: batches.length };
+          this.log.warn(
+            line,
+            'stopping with a unit whose rows were not all written; it is delivered again at the next start',
+          );
+          return;
+        }
+        await this.unitFailed(err, () => !this.stopping);
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))));
+      }
     }
     // Effects are durable: now the positions may be committed (next offset = last + 1).
     const offsets = batches.map((b) => ({
@@ -337,6 +383,7 @@ export class KafkaSource {
     }
     this.counters.merge(result.counters);
     this.units++;
+    this.lastActivity = Date.now();
     this.pipeline.events.emit('unit', {
       transport: 'kafka',
       durationMs: Date.now() - started,
@@ -348,14 +395,18 @@ export class KafkaSource {
       committedAt: Date.now(),
     });
     this.log.debug(
-      { messages: messages.length, partitions: batches.length, rows: result.rowsWritten, ms: Date.now() - started },
+      { messages, partitions: batches.length, rows: result.rowsWritten, ms: Date.now() - started },
       'unit done',
     );
-    return result;
   }
 
-  /** Disconnecting the consumer waits for the unit in progress (and its commit), then leaves the group. */
+  /**
+   * Stops taking batches, lets the units in flight finish (their offsets committed while the consumer
+   * is still in the group), then disconnects, which leaves the group.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    await this.batcher.drained();
     await this.consumer.disconnect();
   }
 }
