@@ -96,7 +96,12 @@ export class UnitBatcher<T, R> {
     this.timer = null;
     this.inFlight++;
     const gate = Promise.all([this.lastFirst, this.secondBefore]);
-    const first = gate.then(() => this.staged(unit.items));
+    // The unit's items go to the first stage only: held here, they would live through the second.
+    const first = gate.then(() => {
+      const items = unit.items;
+      unit.items = [];
+      return this.staged(items);
+    });
     const previousSecond = this.lastSecond;
     const done = first.then(async ({ second }) => {
       await previousSecond;

@@ -334,11 +334,19 @@ export class KafkaSource {
       const stream = `${b.topic}/${b.partition}`;
       if ((this.completed.get(stream) ?? -1) < last) this.completed.set(stream, last);
     }
-    return { result: undefined, second: () => this.finishUnit(batches, messages.length, started, second) };
+    // Only the positions go on to the second stage: the messages would otherwise live through it.
+    const offsets = batches.map((b) => ({
+      topic: b.topic,
+      partition: b.partition,
+      offset: (BigInt(b.lastOffset) + 1n).toString(),
+    }));
+    const count = messages.length;
+    return { result: undefined, second: () => this.finishUnit(offsets, count, started, second) };
   }
 
+  /** The second stage, then the commit of `offsets` (the next offset to read, last + 1, per partition). */
   private async finishUnit(
-    batches: readonly PartitionBatch[],
+    offsets: readonly { topic: string; partition: number; offset: string }[],
     messages: number,
     started: number,
     second: () => Promise<UnitResult>,
@@ -355,7 +363,7 @@ export class KafkaSource {
           return;
         }
         if (this.stopping) {
-          const line = { err: err instanceof Error ? err.message : String(err), partitions: batches.length };
+          const line = { err: err instanceof Error ? err.message : String(err), partitions: offsets.length };
           this.log.warn(
             line,
             'stopping with a unit whose rows were not all written; it is delivered again at the next start',
@@ -366,14 +374,9 @@ export class KafkaSource {
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))));
       }
     }
-    // Effects are durable: now the positions may be committed (next offset = last + 1).
-    const offsets = batches.map((b) => ({
-      topic: b.topic,
-      partition: b.partition,
-      offset: (BigInt(b.lastOffset) + 1n).toString(),
-    }));
+    // Effects are durable: now the positions may be committed.
     try {
-      await this.consumer.commitOffsets(offsets);
+      await this.consumer.commitOffsets([...offsets]);
     } catch (err) {
       // Typically a rebalance: the partitions' new owner redelivers from the last commit, and the
       // positions make that redelivery change nothing.
@@ -395,7 +398,7 @@ export class KafkaSource {
       committedAt: Date.now(),
     });
     this.log.debug(
-      { messages, partitions: batches.length, rows: result.rowsWritten, ms: Date.now() - started },
+      { messages, partitions: offsets.length, rows: result.rowsWritten, ms: Date.now() - started },
       'unit done',
     );
   }
