@@ -4,7 +4,7 @@ import { createLogger } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import { groupLag } from '@cdp360/kafka';
 import { connectRedis } from '@cdp360/redis';
-import { runUpdater } from '@cdp360/updater';
+import { KAFKA_FETCH_BYTES_PER_PARTITION, runUpdater } from '@cdp360/updater';
 import type { Admin } from 'kafkajs';
 import { countCalls, databaseXacts, redisCommandStats, redisScriptUsec, statsDelta } from './call-counts';
 import { CpuProfiler, summarizeProfile, writeProfile } from './cpu-profile';
@@ -29,7 +29,7 @@ export interface DrainOptions {
 const POLL_MS = 100;
 
 /** The same fetch settings as the updater's consumer, so the two drains differ only in the work done. */
-const FETCH = { maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 100 }; // 1 MiB
+const FETCH = { maxBytesPerPartition: KAFKA_FETCH_BYTES_PER_PARTITION, maxWaitTimeInMs: 100 };
 
 function cpuMs(u: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1000;

@@ -1,5 +1,5 @@
 import { createLogger, loadConfig } from '@cdp360/config';
-import { missingNodeFlags, runUpdater } from '@cdp360/updater';
+import { KAFKA_FETCH_BYTES_PER_PARTITION, KAFKA_UNIT_MESSAGES, missingNodeFlags, runUpdater } from '@cdp360/updater';
 import type { Command } from 'commander';
 import { checkServices, transportService } from '../startup-checks';
 import { calendarDate, nonNegativeInt, positiveInt, transportName } from './arguments';
@@ -30,10 +30,15 @@ export function registerUpdaterCommand(program: Command): void {
     .option('--stats-interval <seconds>', 'how often to log the counters (0: never)', nonNegativeInt, 30)
     .option(
       '--max-unit-messages <n>',
-      'messages per unit of work before it starts without lingering (default: Kafka 20000, Pub/Sub 5000)',
+      `messages per unit of work before it starts without lingering (default: Kafka ${KAFKA_UNIT_MESSAGES}, Pub/Sub 5000)`,
       positiveInt,
     )
-    .option('--max-bytes-per-partition <bytes>', 'Kafka fetch size per partition', positiveInt, 1024 * 1024)
+    .option(
+      '--max-bytes-per-partition <bytes>',
+      'Kafka fetch size per partition',
+      positiveInt,
+      KAFKA_FETCH_BYTES_PER_PARTITION,
+    )
     .option(
       '--ack-deadline <seconds>',
       'Pub/Sub: the lease the client asks for and keeps extending while a unit is held (10-600)',

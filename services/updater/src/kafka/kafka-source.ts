@@ -121,9 +121,16 @@ interface PartitionBatch {
  * Messages per unit of work by default. Larger units share the per-unit costs (statements, round
  * trips, one row write per customer however many of its events the unit holds) among more events:
  * 20,000 against 5,000 cut the updater's CPU per event by 15-29 % in a drain and held a steady
- * 5,000 events/s at p99 0.8 s instead of 8 s, for about 100 MiB more peak memory (docs/benchmarks.md).
+ * 5,000 events/s at p99 0.8 s instead of 8 s, for about 100 MiB more peak memory; 40,000 (with
+ * fetches of 2 MiB per partition, so that a fetch fills such a unit) against 20,000 another 9 % of
+ * the updater's CPU and 11 % of the servers' (docs/benchmarks.md). At a steady rate a unit holds
+ * what arrived while the one before ran, so the cap matters once the updater is behind, and then
+ * larger units catch up faster.
  */
-export const KAFKA_UNIT_MESSAGES = 20_000;
+export const KAFKA_UNIT_MESSAGES = 40_000;
+
+/** kafkajs fetch size per partition by default, bytes (see KAFKA_UNIT_MESSAGES). */
+export const KAFKA_FETCH_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 export class KafkaSource {
   readonly consumer: Consumer;
@@ -147,7 +154,7 @@ export class KafkaSource {
     for (const t of INPUT_TOPICS) this.kindOf.set(names.inputs[t.kind], t.kind);
     this.consumer = kafka.consumer({
       groupId: options.groupId,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024, // 1 MiB
+      maxBytesPerPartition: options.maxBytesPerPartition ?? KAFKA_FETCH_BYTES_PER_PARTITION,
       maxWaitTimeInMs: 100,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
