@@ -26,8 +26,11 @@ export async function publishQueuedTriggers(db: Pool, sink: TriggerSink, logger:
       });
     } catch (err) {
       // Nothing claimed: Postgres failed, and the caller hears of that; a failed publish is ours to tell.
-      if (claimed.length > 0)
-        logger.warn({ err, triggers: claimed.length }, 'publishing triggers failed; they stay queued');
+      // One line with the reason; a stack says nothing here, and a broker outage is expected now and then.
+      if (claimed.length > 0) {
+        const reason = err instanceof Error ? err.message : String(err);
+        logger.warn({ err: reason, triggers: claimed.length }, 'publishing triggers failed; they stay queued');
+      }
       throw err;
     }
     sent += claimed.length;

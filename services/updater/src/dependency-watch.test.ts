@@ -12,6 +12,24 @@ function fakeLogger() {
 }
 
 describe('DependencyWatch', () => {
+  it('says nothing of a probe that fails once it is stopped (the clients are being closed)', async () => {
+    let closed = false;
+    const db = { query: () => Promise.resolve({ rows: [] }) } as unknown as Pool;
+    const redis = {
+      status: 'ready',
+      ping: () => (closed ? Promise.reject(new Error('Connection is closed.')) : Promise.resolve('PONG')),
+    } as unknown as RedisClient;
+    const events = new UpdaterEvents();
+    const { logger, lines } = fakeLogger();
+    const watch = new DependencyWatch({ db, redis }, events, logger, { timeoutMs: 50 });
+    await watch.check();
+    watch.stop();
+    closed = true;
+    await watch.check();
+    expect(lines).toEqual([]);
+    expect(events.state.unreachable).toEqual([]);
+  });
+
   it('flips readiness and logs one line per outage and one per recovery', async () => {
     let pg: 'up' | 'refused' | 'hang' = 'up';
     const db = {

@@ -69,7 +69,11 @@ export class DependencyWatch {
     this.timer = setTimeout(tick, this.intervalMs);
   }
 
+  /** Set by stop: the clients are being closed, so a probe failing now says nothing of the service. */
+  private stopped = false;
+
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const wake of this.waiters) wake();
@@ -143,7 +147,7 @@ export class DependencyWatch {
   }
 
   private markDown(p: Probe, err: unknown): void {
-    if (p.downSince !== null) return;
+    if (p.downSince !== null || this.stopped) return;
     p.downSince = Date.now();
     this.publish();
     this.logger.warn(
