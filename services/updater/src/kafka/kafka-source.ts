@@ -139,6 +139,11 @@ export class KafkaSource {
   private readonly batcher: UnitBatcher<PartitionBatch, undefined>;
   /** Set by stop: no new batch is taken, and a second stage that fails is not tried again. */
   private stopping = false;
+  /**
+   * Set once a unit's second stage was given up (stopping, or a fatal error): no later unit may commit
+   * then, since its offsets could pass that unit's on a partition both hold.
+   */
+  private abandoned = false;
   private readonly log: Logger;
   lastActivity = Date.now();
   units = 0;
@@ -366,10 +371,12 @@ export class KafkaSource {
       } catch (err) {
         // A topic we publish to is gone: every try would fail the same way.
         if (err instanceof MissingTopicsError) {
+          this.abandoned = true;
           this.fatalError(err);
           return;
         }
         if (this.stopping) {
+          this.abandoned = true;
           const line = { err: err instanceof Error ? err.message : String(err), partitions: offsets.length };
           this.log.warn(
             line,
@@ -381,7 +388,8 @@ export class KafkaSource {
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))));
       }
     }
-    // Effects are durable: now the positions may be committed.
+    // Effects are durable: now the positions may be committed, unless an earlier unit was given up.
+    if (this.abandoned) return;
     try {
       await this.consumer.commitOffsets([...offsets]);
     } catch (err) {
