@@ -2,10 +2,10 @@ import { completedYears, daysBetween } from '../dates';
 import { averageCents, formatCents } from '../money';
 import type { ProfileState } from './state';
 
-/** Product attributes that favourites are computed from. */
+/** Product attributes that favourites are computed from (an entry is replaced, never changed). */
 export interface CatalogEntry {
-  category: string;
-  brand: string;
+  readonly category: string;
+  readonly brand: string;
 }
 
 export type CatalogLookup = (productId: number) => CatalogEntry | undefined;
@@ -120,6 +120,22 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(utf8.encode(a), utf8.encode(b));
 }
 
+const pairKeys = new WeakMap<CatalogEntry, string>();
+
+/**
+ * The text that identifies an entry's (category, brand) pair, built once per entry object: a
+ * catalog's entries live long, and every row derivation asks for the pairs of all of a customer's
+ * products. (\u0000 cannot occur in Postgres text, so it separates the pair unambiguously.)
+ */
+function pairKey(entry: CatalogEntry): string {
+  let k = pairKeys.get(entry);
+  if (k === undefined) {
+    k = `${entry.category}\u0000${entry.brand}`;
+    pairKeys.set(entry, k);
+  }
+  return k;
+}
+
 /**
  * The (category, brand) pair with the most line items among products in the catalog; ties go to the
  * smallest pair in byte order. Null when no line item's product is in the catalog.
@@ -130,8 +146,7 @@ export function favoritePair(productLines: ReadonlyMap<number, number>, catalog:
     if (lines <= 0) continue;
     const entry = catalog(productId);
     if (!entry) continue;
-    // \u0000 cannot occur in Postgres text, so it separates the pair unambiguously.
-    const k = `${entry.category}\u0000${entry.brand}`;
+    const k = pairKey(entry);
     const c = counts.get(k);
     if (c) c.lines += lines;
     else counts.set(k, { entry, lines });
