@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGGREGATE_FIELDS, emptyProfileState, STATE_FIELDS, STATE_META_FIELDS } from '@cdp360/domain';
+import fc from 'fast-check';
 import { parseAppliedCustomer, parseProfile, serializeProfile } from './aggregate-state';
 import type { StoredProfile } from './aggregate-store';
 import { watermarkField } from './keys';
@@ -161,5 +162,36 @@ describe('parse and serialise', () => {
         ),
       ).state,
     ).toEqual(emptyProfileState(9));
+  });
+
+  /** The product lines as read before they were parsed in place: the text split, each line Number()ed. */
+  function productLinesBySplit(text: string): Map<number, number> | 'malformed' {
+    const lines = text.split('\n');
+    const at = 1 + STATE_FIELDS.length + 1;
+    if (lines.length < at || (lines.length - at) % 2 !== 0) return 'malformed';
+    const m = new Map<number, number>();
+    for (let i = at; i < lines.length; i += 2) m.set(Number(lines[i]), Number(lines[i + 1]));
+    return m;
+  }
+
+  it('reads product lines in place exactly as Number() reads the split text, odd lines included', () => {
+    const positional = STATE_FIELDS.map(() => '');
+    const line = fc.oneof(
+      fc.nat({ max: 1_000_000 }).map(String),
+      fc.constantFrom('', '-3', '007', '1e3', ' 4', '+5', 'x', '12345678901234567', '9007199254740993'),
+      fc.string({ maxLength: 4 }).filter((t) => !t.includes('\n')),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), (products, trailingNewline) => {
+        const text = `${['', ...positional, '0', ...products].join('\n')}${trailingNewline ? '\n' : ''}`;
+        const expected = productLinesBySplit(text);
+        if (expected === 'malformed') {
+          expect(() => parseAppliedCustomer(1, text)).toThrow(/malformed/);
+        } else {
+          expect(parseAppliedCustomer(1, text).state.productLines).toEqual(expected);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -62,13 +62,24 @@ export interface AppliedCustomer {
  * on its own line.
  */
 export function parseAppliedCustomer(customerId: number, text: string): AppliedCustomer {
-  const lines = text.split('\n');
-  if (lines.length < PRODUCTS_AT || (lines.length - PRODUCTS_AT) % 2 !== 0) {
-    throw new Error(`malformed state of customer ${customerId} from Redis (${lines.length} lines)`);
+  // The head (outcomes, state fields, campaigns) line by line; the product lines, most of a long
+  // history's text, are read in place without cutting them out (see readProductLines).
+  const head: string[] = new Array(PRODUCTS_AT);
+  let from = 0;
+  let lines = 0;
+  for (; lines < PRODUCTS_AT && from <= text.length; lines++) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl;
+    head[lines] = text.slice(from, end);
+    from = end + 1;
   }
   const s = emptyProfileState(customerId);
+  const productLines = lines === PRODUCTS_AT ? readProductLines(text, from, s.productLines) : 0;
+  if (lines < PRODUCTS_AT || productLines % 2 !== 0) {
+    throw new Error(`malformed state of customer ${customerId} from Redis (${lines + productLines} lines)`);
+  }
   const at = (i: number) => {
-    const v = lines[1 + i]!;
+    const v = head[1 + i]!;
     return v === '' ? null : v;
   };
   const version = at(VERSION_AT);
@@ -76,9 +87,44 @@ export function parseAppliedCustomer(customerId: number, text: string): AppliedC
   for (let i = 0; i < AGGREGATE_FIELDS.length; i++) decodeAggregate(s, AGGREGATE_FIELDS[i]!, at(i + 1));
   const record = at(RECORD_AT);
   if (record !== null) s.record = JSON.parse(record) as CustomerProfileRecord;
-  s.campaignsEngaged = Number(lines[PRODUCTS_AT - 1]);
-  for (let i = PRODUCTS_AT; i < lines.length; i += 2) s.productLines.set(Number(lines[i]), Number(lines[i + 1]));
-  return { outcomes: lines[0]!, state: s };
+  s.campaignsEngaged = Number(head[PRODUCTS_AT - 1]);
+  return { outcomes: head[0]!, state: s };
+}
+
+/**
+ * Reads the product id / count lines of `text` from `from` (past its end: none) into `into`, and
+ * returns how many lines there were. Each line is read as `Number` reads it; a plain decimal one,
+ * as the script writes them, without cutting it out of the text first.
+ */
+function readProductLines(text: string, from: number, into: Map<number, number>): number {
+  if (from > text.length) return 0;
+  let lines = 0;
+  let id = 0;
+  for (let start = from; ; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const v = decimalAt(text, start, end);
+    if (lines % 2 === 0) id = v;
+    else into.set(id, v);
+    lines++;
+    if (nl < 0) return lines;
+    start = nl + 1;
+  }
+}
+
+/** `Number(text.slice(start, end))`, computed in place for up to 15 plain digits. */
+function decimalAt(text: string, start: number, end: number): number {
+  if (end - start > 0 && end - start <= 15) {
+    let n = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (i === end) return n;
+  }
+  return Number(text.slice(start, end));
 }
 
 function readSideKeys(s: ProfileState, productFlat: readonly string[], campaigns: number): void {
