@@ -175,9 +175,8 @@ export class ProfilePipeline {
    * The next unit's first stage may run while this unit's second stage does (see UnitBatcher), as
    * long as second stages run in unit order: rows are then written from states at least as new as the
    * previous unit's, a crash between the stages leaves the unit uncommitted (its redelivery finds its
-   * facts recorded and its Redis ops applied, and writes the rows), and an
-   * erasure in the next unit is caught by the purge that ends this one, as an erasure by another
-   * updater is.
+   * facts recorded and its Redis ops applied, and writes the rows), and an erasure in the next unit
+   * is caught by the purge that ends this one, as an erasure by another updater is.
    */
   async prepareUnit(messages: readonly SourceMessage[]): Promise<() => Promise<UnitResult>> {
     // Who each message is about, and who is suppressed: before this unit, or by its own erasure
@@ -279,7 +278,6 @@ export class ProfilePipeline {
       changedProducts,
       catalogRevision,
       pendingTakenUpTo,
-      erased,
       result: { counters, recovered, erased, deadLetters: deadLetterCodes, eventTimes },
     });
   }
@@ -291,7 +289,6 @@ export class ProfilePipeline {
     changedProducts: number[];
     catalogRevision: bigint;
     pendingTakenUpTo: number;
-    erased: number;
     result: Omit<UnitResult, 'rowsWritten' | 'triggers'>;
   }): () => Promise<UnitResult> {
     return async () => {
@@ -315,7 +312,7 @@ export class ProfilePipeline {
       // committed the suppression before deleting, so one of the two always sees the other's writes).
       if (u.ids.length > 0) await this.purgeSuppressed(u.ids);
       // Rows (and the triggers they raised) are committed: now the triggers may go out.
-      if (triggers > 0 || u.erased > 0) await this.publishTriggers();
+      if (triggers > 0 || u.result.erased > 0) await this.publishTriggers();
       return { ...u.result, rowsWritten, triggers };
     };
   }
