@@ -6,7 +6,7 @@ import { createPool, periodRunFinished, ScoringLease } from '@cdp360/postgres';
 import type { TriggerPublisher } from '@cdp360/trigger-outbox';
 import type pg from 'pg';
 import { instrumentScorer } from './metrics';
-import { runScoring, type ScoringReport } from './scoring-run';
+import { runScoring, SCORER_CONNECTIONS, type ScoringReport } from './scoring-run';
 
 /** Who holds the lease, as other instances and scoring_runs.holder see it. */
 export function defaultHolder(): string {
@@ -73,7 +73,7 @@ export async function scoreOnce(options: ScoreOnceOptions): Promise<ScoreOnceRes
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'cdp-scorer' });
   const holder = options.holder ?? defaultHolder();
   const rules = rulesFor(options, config);
-  const db = createPool(config.databaseUrl, { applicationName: 'cdp-scorer', max: 2, logger });
+  const db = createPool(config.databaseUrl, { applicationName: 'cdp-scorer', max: SCORER_CONNECTIONS, logger });
   const lease = new ScoringLease(config.databaseUrl, holder);
   try {
     const attempt = await lease.tryAcquire();
@@ -130,7 +130,7 @@ export async function runScorer(options: ScorerOptions): Promise<ScorerSummary> 
   });
   const holder = options.holder ?? defaultHolder();
   const rules = rulesFor(options, config);
-  const db = createPool(config.databaseUrl, { applicationName: 'cdp-scorer', max: 2, logger });
+  const db = createPool(config.databaseUrl, { applicationName: 'cdp-scorer', max: SCORER_CONNECTIONS, logger });
   const lease = new ScoringLease(config.databaseUrl, holder);
   const summary: ScorerSummary = { runs: 0, skipped: 0, failed: 0, reason: 'stopped' };
 

@@ -48,6 +48,13 @@ export interface RunScoringOptions {
   rules?: TriggerRules;
 }
 
+/**
+ * Connections a scorer's pool needs: one for the step's transaction, and FAVORITE_READERS for the
+ * range reads of a full favourites sweep.
+ */
+export const FAVORITE_READERS = 2;
+export const SCORER_CONNECTIONS = 1 + FAVORITE_READERS;
+
 /** Sort/hash memory of a step: 1M rows of (ltv, id, scores) sort in about 100 MB. */
 const STEP_WORK_MEM = '256MB';
 
@@ -102,7 +109,9 @@ export async function runScoring(options: RunScoringOptions): Promise<ScoringRep
   );
 
   const [fav, favMs] = await inStep(db, async (c) => {
-    const [r, ms] = await timed(async () => sweepFavorites(c, await lastFavoritesRevision(c), triggers));
+    const [r, ms] = await timed(async () =>
+      sweepFavorites(c, await lastFavoritesRevision(c), triggers, { readers: db, parts: FAVORITE_READERS }),
+    );
     await recordFavoritesStep(c, runId, r, ms);
     await recordTriggers(c, r.triggersQueued);
     return [r, ms] as const;
