@@ -39,22 +39,8 @@ const COLUMN_TYPES: Record<(typeof CUSTOMER_360_COLUMNS)[number], string> = {
 
 const COLS = CUSTOMER_360_COLUMNS;
 const PARAMS = COLS.map((c, i) => `$${i + 2}::${COLUMN_TYPES[c]}[]`).join(', ');
-/**
- * Columns the stream owns and sets as given; the CLV quintile belongs to the scoring job (see
- * CLV_ON_UPDATE) and the favourites may be kept (FAVOURITE_ON_UPDATE).
- */
-const STREAM_SET = COLS.filter(
-  (c) =>
-    c !== 'customer_id' && c !== 'customer_lifetime_value_score' && c !== 'favorite_category' && c !== 'favorite_brand',
-);
-
-/**
- * A row sent with `keepFavorites` carries (NULL, '') as its favourite pair, a pair no derivation
- * gives (a favourite has both or neither): the stored favourites stay.
- */
-const KEEPS_FAVOURITES = 'excluded.favorite_category IS NULL AND excluded.favorite_brand IS NOT NULL';
-const FAVOURITE_ON_UPDATE = (column: 'favorite_category' | 'favorite_brand') =>
-  `${column} = CASE WHEN ${KEEPS_FAVOURITES} THEN c.${column} ELSE excluded.${column} END`;
+/** Columns the stream owns; the CLV quintile belongs to the scoring job (see CLV_ON_UPDATE). */
+const STREAM_OWNED = COLS.filter((c) => c !== 'customer_id' && c !== 'customer_lifetime_value_score');
 
 /**
  * The stream's CLV score is an estimate from the last scoring run's cut points: it replaces the stored
@@ -90,8 +76,7 @@ const upsertSql = (returning: string) => `WITH input AS (
 INSERT INTO customer_360_rows AS c (${COLS.join(', ')}, dates_seq)
 SELECT ${COLS.join(', ')}, (SELECT nextval('customer_360_dates_seq')) FROM input
 WHERE customer_id IN (SELECT customer_id FROM admitted)
-ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_SET.map((c) => `${c} = excluded.${c}`).join(', ')},
-  ${FAVOURITE_ON_UPDATE('favorite_category')}, ${FAVOURITE_ON_UPDATE('favorite_brand')},
+ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = excluded.${c}`).join(', ')},
   customer_lifetime_value_score = ${CLV_ON_UPDATE}, dates_seq = excluded.dates_seq
 RETURNING ${returning}`;
 const UPSERT_SQL = upsertSql('customer_id');
@@ -137,30 +122,17 @@ function cached(cache: Map<string, string>, key: string, build: () => string): s
 export interface VersionedRow {
   row: Customer360Row;
   version: bigint;
-  /**
-   * Keep the stored favourites instead of the row's (derived without the customer's product lines,
-   * which have not changed since they were). Only for a row that is stored and that the caller holds
-   * locked (lockCustomer360Rows), in upsertCustomer360Rows: there is nothing to keep otherwise.
-   */
-  keepFavorites?: boolean;
 }
 
 /** The version column and one array literal per row column, in the statement's parameter order. */
 function upsertParams(rows: readonly VersionedRow[]): string[] {
   const params = [pgArray(rows.map((r) => r.version))];
-  for (const c of COLS) {
-    if (c === 'favorite_category') params.push(pgArray(rows.map((r) => (r.keepFavorites ? null : r.row[c]))));
-    else if (c === 'favorite_brand') params.push(pgArray(rows.map((r) => (r.keepFavorites ? '' : r.row[c]))));
-    else params.push(pgArray(rows.map((r) => r.row[c])));
-  }
+  for (const c of COLS) params.push(pgArray(rows.map((r) => r.row[c])));
   return params;
 }
 
 export async function upsertCustomer360(db: Queryable, rows: readonly VersionedRow[]): Promise<number[]> {
   if (rows.length === 0) return [];
-  if (rows.some((r) => r.keepFavorites)) {
-    throw new Error('upsertCustomer360 cannot keep favourites: use upsertCustomer360Rows on locked rows');
-  }
   const res = await db.query<{ customer_id: number }>(UPSERT_SQL, upsertParams(rows));
   return res.rows.map((r) => r.customer_id);
 }

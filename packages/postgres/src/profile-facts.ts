@@ -147,25 +147,3 @@ export async function deleteRowsWithoutFacts(db: Queryable): Promise<number> {
   );
   return res.rowCount ?? 0;
 }
-
-/**
- * The product lines (line items per product id) of these customers as the durable facts give them:
- * what their Redis aggregates hold once every recorded purchase is applied. Customers without
- * purchases get an empty map.
- */
-export async function productLinesFromFacts(
-  db: Queryable,
-  customerIds: readonly number[],
-): Promise<Map<number, Map<number, number>>> {
-  const out = new Map<number, Map<number, number>>(customerIds.map((id) => [id, new Map()]));
-  if (customerIds.length === 0) return out;
-  const res = await db.query<{ customer_id: number; product_id: number; lines: number }>(
-    `SELECT t.customer_id, i.product_id, count(*)::int AS lines
-     FROM purchase_transactions t JOIN purchase_items i ON i.transaction_id = t.transaction_id
-     WHERE t.customer_id = ANY($1::int4[])
-     GROUP BY t.customer_id, i.product_id`,
-    [customerIds],
-  );
-  for (const r of res.rows) out.get(r.customer_id)?.set(r.product_id, r.lines);
-  return out;
-}

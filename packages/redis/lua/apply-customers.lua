@@ -4,9 +4,8 @@
 -- KEYS, four per customer: aggregate hash, product line counts hash (product id -> line items),
 -- campaign id set, marker set (used by per-message guards only).
 -- ARGV[1] = version base (decimal), ARGV[2] = marker trim horizon in microseconds, or '' when no op
--- of the call is guarded per message. Then, per customer in the order of KEYS: the number n of
--- arguments its ops take (0 for a read alone), or -1 - n to leave its product lines out of the
--- reply (a row derived without them keeps its stored favourites), then each op: kind (P purchase, I interaction,
+-- of the call is guarded per message. Then, per customer in the order of KEYS: the number of
+-- arguments its ops take (0 for a read alone), then each op: kind (P purchase, I interaction,
 -- R campaign response, S web session, C customer record), guard ('w' watermark, 'm' message marker),
 -- the watermark field or the marker, the sequence (offset, or publish time in microseconds), the
 -- number n of payload arguments, then the n payload arguments of the kind (see its fragment).
@@ -17,7 +16,7 @@
 --           in this order, empty when absent (STATE_FIELDS in @cdp360/domain lists the same; no
 --           stored value is ever empty, and the record is JSON, which has no raw line break);
 --   line 17: the number of distinct campaigns;
---   then, unless left out, the product lines, product id and count on alternate lines.
+--   then the product lines, product id and count on alternate lines.
 -- The per-stream watermarks are not returned: a customer has one per topic-partition it appeared on,
 -- often more fields than the state itself, and the row never needs them.
 --@include _dates.lua
@@ -34,13 +33,8 @@ local customers = #KEYS / 4
 -- Checked before anything is written: a malformed call changes nothing.
 local bodies = { P = true, I = true, R = true, S = true, C = true }
 local i = 3
-local function op_args(n)
-  if n < 0 then return -1 - n, false end
-  return n, true
-end
 for c = 1, customers do
-  local n = op_args(tonumber(ARGV[i]))
-  local last = i + n
+  local last = i + tonumber(ARGV[i])
   i = i + 1
   while i <= last do
     if not bodies[ARGV[i]] then return redis.error_reply('apply-customers: unknown op kind ' .. tostring(ARGV[i])) end
@@ -55,8 +49,7 @@ i = 3
 for c = 1, customers do
   local k = 4 * c - 3
   local agg, lines, campaigns, markers = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
-  local n, with_products = op_args(tonumber(ARGV[i]))
-  local last = i + n
+  local last = i + tonumber(ARGV[i])
   i = i + 1
   local outcomes = {}
   local trimmed = horizon == ''
@@ -97,10 +90,8 @@ for c = 1, customers do
     if not state[f] then state[f] = '' end
   end
   local text = table.concat(outcomes) .. '\n' .. table.concat(state, '\n') .. '\n' .. redis.call('SCARD', campaigns)
-  if with_products then
-    local products = redis.call('HGETALL', lines)
-    if #products > 0 then text = text .. '\n' .. table.concat(products, '\n') end
-  end
+  local products = redis.call('HGETALL', lines)
+  if #products > 0 then text = text .. '\n' .. table.concat(products, '\n') end
   replies[c] = text
 end
 return replies

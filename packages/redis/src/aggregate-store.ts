@@ -52,20 +52,6 @@ export interface ApplyResult {
    * of any master the unit touched): Redis, or that master, lost its state.
    */
   epochIntact: boolean;
-  /**
-   * The customers whose product lines were not read (see ApplyOptions.productLinesOf): their states
-   * have none, so their favourites cannot be derived from them.
-   */
-  withoutProductLines: ReadonlySet<number>;
-}
-
-export interface ApplyOptions {
-  /**
-   * Read the product lines only of these customers and of those with a purchase among the ops (the
-   * rest keep favourites derived before: their product lines have not changed). Omitted: of every
-   * customer.
-   */
-  productLinesOf?: ReadonlySet<number>;
 }
 
 /** A customer's full state as stored, for rebuilds. */
@@ -239,20 +225,14 @@ export class AggregateStore {
    * different keys, so grouping them per customer keeps every customer's order and changes nothing
    * else. On a Redis Cluster the customers of one call share a hash slot (a script's keys must).
    */
-  async applyAndRead(
-    ops: readonly ApplyOp[],
-    customers: readonly number[],
-    epoch: number,
-    options: ApplyOptions = {},
-  ): Promise<ApplyResult> {
+  async applyAndRead(ops: readonly ApplyOp[], customers: readonly number[], epoch: number): Promise<ApplyResult> {
     const base = versionBase(epoch).toString();
     let marked = false;
     const calls = new Map<number, CustomerCall>();
-    const linesOf = options.productLinesOf;
     const callOf = (id: number) => {
       let c = calls.get(id);
       if (!c) {
-        c = { args: [0], ops: [], productLines: linesOf === undefined || linesOf.has(id) };
+        c = { args: [0], ops: [] };
         calls.set(id, c);
       }
       return c;
@@ -262,11 +242,8 @@ export class AggregateStore {
       const c = callOf(op.data.customerId);
       c.ops.push(i);
       if (op.pos.marker !== undefined) marked = true;
-      if (op.data.kind === 'purchase') c.productLines = true;
       encodeOp(op, c.args);
     });
-    const withoutProductLines = new Set<number>();
-    for (const [id, c] of calls) if (!c.productLines) withoutProductLines.add(id);
     const horizon = marked ? String(this.markerHorizonMicros()) : '';
     const view = await this.shards();
     const clustered = isCluster(this.redis);
@@ -287,9 +264,7 @@ export class AggregateStore {
           args.push(base, horizon);
           for (const id of group) {
             const c = calls.get(id)!;
-            // The ops' argument count n, or -1 - n to leave the product lines out of the reply.
-            const n = c.args.length - 1;
-            c.args[0] = c.productLines ? n : -1 - n;
+            c.args[0] = c.args.length - 1;
             for (const a of c.args) args.push(a);
           }
           p.cdpApplyCustomers(args);
@@ -316,12 +291,7 @@ export class AggregateStore {
         return values[0] === expected && values[values.length - 1] === expected;
       }),
     );
-    return {
-      outcomes,
-      states: customers.map((id) => stateOf.get(id)!),
-      epochIntact: intact.every(Boolean),
-      withoutProductLines,
-    };
+    return { outcomes, states: customers.map((id) => stateOf.get(id)!), epochIntact: intact.every(Boolean) };
   }
 
   /**
@@ -482,8 +452,6 @@ export const CUSTOMERS_PER_CALL = 64;
 interface CustomerCall {
   args: (string | number)[];
   ops: number[];
-  /** Whether the reply carries the customer's product lines. */
-  productLines: boolean;
 }
 
 /**

@@ -17,7 +17,6 @@ import {
   erasedAnything,
   type FactOutcome,
   lockCustomer360Rows,
-  productLinesFromFacts,
   productsChangedSince,
   queueTriggers,
   raiseUpdaterState,
@@ -37,7 +36,6 @@ import {
   upsertCustomer360Rows,
   upsertCustomers,
   upsertProducts,
-  type VersionedRow,
   withTransaction,
 } from '@cdp360/postgres';
 import type { AggregateStore, ApplyOp } from '@cdp360/redis';
@@ -255,22 +253,15 @@ export class ProfilePipeline {
     const changedProducts = [...new Set(this.pendingCatalog)];
     const pendingTakenUpTo = this.pendingDropped + this.pendingCatalog.length;
     const catalogRevision = this.catalog.revision;
-    // With trigger rules the rows are written under lock, compared with the stored ones: a customer
-    // without a purchase in the unit keeps its stored favourites there (see writeRows), so Redis
-    // returns product lines only for buyers in the unit and for those a catalog change re-derives.
-    const productLinesOf = this.rules() ? new Set<number>() : undefined;
     if (changedProducts.length > 0) {
-      for (const id of await customersWhoBought(this.deps.db, changedProducts)) {
-        touched.add(id);
-        productLinesOf?.add(id);
-      }
+      for (const id of await customersWhoBought(this.deps.db, changedProducts)) touched.add(id);
     }
 
     const refusedSent = this.sendRefused(refused, counters, deadLetterCodes);
     refusedSent.catch(() => {}); // awaited below
 
     const ids = [...touched].sort((a, b) => a - b);
-    const { states, withoutProductLines, recovered } = await this.applyToRedis(ops, ids, productLinesOf);
+    const { states, recovered } = await this.applyToRedis(ops, ids);
     const eventTimes: string[] = [];
     if (this.events.listenerCount('unit') > 0) {
       for (const list of [customers, products, campaigns, facts]) for (const a of list) eventTimes.push(a.time);
@@ -283,7 +274,6 @@ export class ProfilePipeline {
     // and decoded events (which the garbage collector would otherwise copy while the stage runs).
     return this.secondStage({
       states,
-      withoutProductLines,
       ids,
       changedProducts,
       catalogRevision,
@@ -295,7 +285,6 @@ export class ProfilePipeline {
   /** A unit's second stage (see prepareUnit): it may be called again after a failure. */
   private secondStage(u: {
     states: ProfileState[];
-    withoutProductLines: ReadonlySet<number>;
     ids: number[];
     changedProducts: number[];
     catalogRevision: bigint;
@@ -306,7 +295,7 @@ export class ProfilePipeline {
       let rowsWritten = 0;
       let triggers = 0;
       for (let i = 0; i < u.states.length; i += ROW_CHUNK) {
-        const r = await this.writeRows(u.states.slice(i, i + ROW_CHUNK), u.withoutProductLines);
+        const r = await this.writeRows(u.states.slice(i, i + ROW_CHUNK));
         rowsWritten += r.rows;
         triggers += r.triggers;
       }
@@ -378,75 +367,24 @@ export class ProfilePipeline {
     this.log.warn({ customers: late.length }, 'customers erased while this unit ran: their writes were deleted again');
   }
 
-  /** The trigger rules in force, or null when the updater raises no triggers. */
-  private rules(): TriggerRules | null {
-    return this.deps.triggers ? (this.deps.triggers.rules ?? DEFAULT_TRIGGER_RULES) : null;
-  }
-
   /**
    * Upserts the rows derived from these states in one transaction, with the triggers their changes
    * raise queued in the same transaction (old rows are read under lock to compare).
-   *
-   * The states in `withoutProductLines` were read without their product lines (no purchase in the
-   * unit): their rows keep the stored favourites, which were derived from the same product lines as
-   * long as the stored row counts the same orders (product lines change only with a purchase, and
-   * every purchase is an order). Where it does not (no stored row, or one written before a purchase
-   * that another unit applied and has not written yet), the product lines are read from the facts.
    */
-  private async writeRows(
-    states: readonly ProfileState[],
-    withoutProductLines: ReadonlySet<number> = NONE,
-  ): Promise<{ rows: number; triggers: number }> {
+  private async writeRows(states: readonly ProfileState[]): Promise<{ rows: number; triggers: number }> {
     const asOf = this.asOfDate();
     const clv = await clvCutPointsOf(this.deps.db).estimator(); // quintile estimate until the next scoring run
-    const derive = (s: ProfileState, keepFavorites: boolean): VersionedRow => ({
-      row: customer360Row(s, this.catalog.lookup, asOf, clv(s)),
-      version: s.version,
-      keepFavorites,
-    });
-    const rules = this.rules();
-    if (!rules) {
-      if (states.some((s) => withoutProductLines.has(s.customerId))) {
-        throw new Error('rows without product lines are written only under lock (with trigger rules)');
-      }
-      return {
-        rows: (
-          await upsertCustomer360(
-            this.deps.db,
-            states.map((s) => derive(s, false)),
-          )
-        ).length,
-        triggers: 0,
-      };
-    }
-    // The rules read only the columns they watch: those are all the old and new rows need to carry
-    // (and total_orders, to tell whether stored favourites still hold).
+    const rows = states.map((s) => ({ row: customer360Row(s, this.catalog.lookup, asOf, clv(s)), version: s.version }));
+    const rules = this.deps.triggers ? (this.deps.triggers.rules ?? DEFAULT_TRIGGER_RULES) : null;
+    if (!rules) return { rows: (await upsertCustomer360(this.deps.db, rows)).length, triggers: 0 };
+    // The rules read only the columns they watch: those are all the old and new rows need to carry.
     const watched = watchedColumns(rules);
     return withTransaction(this.deps.db, async (client) => {
       const old = await lockCustomer360Rows(
         client,
-        states.map((s) => s.customerId),
-        withoutProductLines.size > 0 ? [...watched, 'total_orders'] : watched,
+        rows.map((r) => r.row.customer_id),
+        watched,
       );
-      const stale = states.filter((s) => {
-        if (!withoutProductLines.has(s.customerId)) return false;
-        const stored = old.get(s.customerId);
-        return stored === undefined || stored.total_orders !== (s.orders > 0 ? s.orders : null);
-      });
-      // Read from the facts, which hold this unit's purchases (recorded before Redis was written)
-      // and do not depend on Redis keeping its state meanwhile.
-      const lines =
-        stale.length > 0
-          ? await productLinesFromFacts(
-              client,
-              stale.map((s) => s.customerId),
-            )
-          : new Map<number, ProfileState['productLines']>();
-      const rows = states.map((s) => {
-        const fetched = lines.get(s.customerId);
-        if (fetched) return derive({ ...s, productLines: fetched }, false);
-        return derive(s, withoutProductLines.has(s.customerId));
-      });
       // Compare with the rows as stored: the upsert may keep columns it does not own (the CLV score).
       const written = await upsertCustomer360Rows(client, rows, watched);
       const versionOf = new Map(rows.map((r) => [r.row.customer_id, r.version.toString()]));
@@ -609,11 +547,11 @@ export class ProfilePipeline {
    * key vanished before or during the pipeline), rebuilds it from Postgres, which already holds this
    * unit's facts, and runs the same ops again: the watermarks make the repeat exact.
    */
-  private async applyToRedis(ops: ApplyOp[], ids: number[], productLinesOf?: ReadonlySet<number>) {
+  private async applyToRedis(ops: ApplyOp[], ids: number[]) {
     let recovered = false;
     for (let attempt = 1; ; attempt++) {
-      const r = await this.deps.store.applyAndRead(ops, ids, this.epoch, { productLinesOf });
-      if (r.epochIntact) return { states: r.states, withoutProductLines: r.withoutProductLines, recovered };
+      const r = await this.deps.store.applyAndRead(ops, ids, this.epoch);
+      if (r.epochIntact) return { states: r.states, recovered };
       this.log.warn(
         { attempt, epoch: this.epoch },
         'Redis lost its state (epoch key missing); rebuilding from Postgres',
@@ -634,8 +572,6 @@ function textsOf(data: unknown, out: string[] = []): string[] {
   }
   return out;
 }
-
-const NONE: ReadonlySet<number> = new Set();
 
 const watchedOf = new WeakMap<TriggerRules, Customer360Column[]>();
 
