@@ -2,7 +2,8 @@
 // packages/postgres/dist built from the commit to compare against, in bench/ab/baseline/dist, not
 // committed) and the current build alternating, each trial in a transaction rolled back, VACUUM
 // customer_360 before each; wall time and the Postgres backend's CPU (/proc/<pid>/stat).
-// node bench/ab/ab.js <db> <dates|fav|clv> <asOf|-> <pairs> [--check [--light]] [--only a|b] [--no-triggers] [--null-scores]
+// node bench/ab/ab.js <db> <dates|fav|clv> <asOf|-> <pairs> [--check [--light]] [--only a|b] [--no-triggers] [--null-scores] [--readers <n>]
+// (--readers: fav only, both arms from the current build: a the one statement, b the reads split over n connections)
 // (--light: the digests of the cut points and the outbox only, for tables too large to digest row by row)
 const fs = require('node:fs');
 const os = require('node:os');
@@ -15,8 +16,9 @@ const light = flags.includes('--light');
 const only = flags.includes('--only') ? flags[flags.indexOf('--only') + 1] : null;
 const noTriggers = flags.includes('--no-triggers');
 const nullScores = flags.includes('--null-scores');
+const readers = flags.includes('--readers') ? Number(flags[flags.indexOf('--readers') + 1]) : 0;
 const arms = {
-  a: require('./baseline/dist/scoring'),
+  a: require(readers ? '../../packages/postgres/dist/scoring' : './baseline/dist/scoring'),
   b: require('../../packages/postgres/dist/scoring'),
 };
 const ticks = (pid) => {
@@ -34,6 +36,7 @@ const median = (xs) => {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   const pid = (await client.query('SELECT pg_backend_pid() AS p')).rows[0].p;
+  const pool = readers ? new pg.Pool({ connectionString: url.toString(), max: readers }) : null;
   const triggers = noTriggers ? undefined : { rules: DEFAULT_TRIGGER_RULES, profileVersion: 'score-ab' };
   const out = { a: [], b: [] };
   const pairs = Number(pairsArg);
@@ -65,7 +68,8 @@ const median = (xs) => {
     const m = arms[arm];
     let r;
     if (step === 'dates') r = await m.refreshDateColumns(client, asOf, triggers);
-    else if (step === 'fav') r = await m.sweepFavorites(client, null, triggers);
+    else if (step === 'fav')
+      r = await m.sweepFavorites(client, null, triggers, arm === 'b' && pool ? { readers: pool, parts: readers } : {});
     else r = await m.scoreClvQuintiles(client, runId, triggers);
     const ms = performance.now() - t0;
     const cpu = ticks(pid) - c0;
@@ -110,6 +114,7 @@ const median = (xs) => {
       .join(' ')}\n`,
   );
   await client.end();
+  await pool?.end();
 })().catch((e) => {
   console.error(e);
   process.exit(1);
