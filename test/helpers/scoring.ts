@@ -41,3 +41,16 @@ export async function rowsOffTheirCutPoints(pool: pg.Pool): Promise<{ cuts: ClvC
     .map((r) => r.customer_id);
   return { cuts, off };
 }
+
+/** `client` with every statement it is sent recorded in `statements`, to tell which way a step ran. */
+export function tracedClient<C extends pg.ClientBase>(client: C): { traced: C; statements: string[] } {
+  const statements: string[] = [];
+  const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<unknown>;
+  const traced = Object.assign(Object.create(client), {
+    query: (sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return query(sql, params);
+    },
+  }) as C;
+  return { traced, statements };
+}

@@ -2,6 +2,7 @@ import { DEFAULT_TRIGGER_RULES } from '@cdp360/domain';
 import { type ClvStepOptions, scoreClvQuintiles } from '@cdp360/postgres';
 import { withDatabase } from '../helpers/database';
 import { clearFacts } from '../helpers/facts';
+import { tracedClient } from '../helpers/scoring';
 
 // The CLV step finds where each quintile starts without NTILE: from the row count after one sort
 // (`sort`), or by selecting the cut rows through bucket counts without sorting the table (`select`,
@@ -15,14 +16,7 @@ async function score(
 ): Promise<{ cuts: unknown[]; result: Awaited<ReturnType<typeof scoreClvQuintiles>>; statements: string[] }> {
   const client = await db.pool.connect();
   // The statements the step sends, to tell which way it found the rows to write.
-  const statements: string[] = [];
-  const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<unknown>;
-  const traced = Object.assign(Object.create(client), {
-    query: (sql: string, params?: unknown[]) => {
-      statements.push(sql);
-      return query(sql, params);
-    },
-  });
+  const { traced, statements } = tracedClient(client);
   try {
     await client.query('BEGIN');
     const run = await client.query<{ id: number }>(

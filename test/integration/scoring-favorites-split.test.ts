@@ -1,7 +1,7 @@
 import { DEFAULT_TRIGGER_RULES } from '@cdp360/domain';
 import { batchIntoTable, type FavoritesStepOptions, sweepFavorites } from '@cdp360/postgres';
-import type { ClientBase } from 'pg';
 import { withDatabase } from '../helpers/database';
+import { tracedClient } from '../helpers/scoring';
 
 // A full favourites sweep of a large table reads customer ranges on connections of their own and
 // writes what they find by id; below a size, or with many changes, it is one statement. Every way
@@ -52,14 +52,7 @@ interface Sweep {
 /** One full sweep in a transaction that is rolled back afterwards, so each way starts from the same rows. */
 async function sweep(options: FavoritesStepOptions): Promise<Sweep> {
   const client = await db.pool.connect();
-  const statements: string[] = [];
-  const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<unknown>;
-  const traced = Object.assign(Object.create(client), {
-    query: (sql: string, params?: unknown[]) => {
-      statements.push(sql);
-      return query(sql, params);
-    },
-  }) as ClientBase;
+  const { traced, statements } = tracedClient(client);
   try {
     await client.query('BEGIN');
     const result = await sweepFavorites(

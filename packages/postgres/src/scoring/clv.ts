@@ -1,7 +1,7 @@
 import { formatCents } from '@cdp360/domain';
 import type { ClientBase } from 'pg';
 import { latestClvCutPoints, ltvTextCents } from './cut-points';
-import { withCheapRowHandover } from './planner';
+import { estimatedRows, withCheapRowHandover } from './planner';
 import { type CaptureSql, type StepTriggers, withStepTriggers } from './trigger-capture';
 
 /**
@@ -294,14 +294,6 @@ export interface ClvStepOptions {
   selectFrom?: number;
   /** Up to this many changes are written by id after a read-only scan (default FEW_CHANGES). */
   fewChanges?: number;
-}
-
-/** Rows of customer_360_rows as the planner last estimated them (-1 before any VACUUM or ANALYZE). */
-async function estimatedRows(client: ClientBase): Promise<number> {
-  const r = await client.query<{ n: number }>(
-    "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'customer_360_rows'::regclass",
-  );
-  return r.rows[0]?.n ?? -1;
 }
 
 interface Cut {

@@ -1,4 +1,5 @@
 import type { ClientBase, Pool } from 'pg';
+import { estimatedRows } from './planner';
 import { type CaptureSql, type StepTriggers, withStepTriggers } from './trigger-capture';
 
 /**
@@ -51,21 +52,30 @@ export const FAVOURITE_SQL = {
  * the updater rewrote meanwhile from a newer state (a new purchase) is left to it. `bounds` reads the catalog revision in the statement's
  * snapshot: revisions commit in order (migration 002), so every change up to it is swept here.
  */
-function sweepSql(affected: string, purchases: string, scope: string, capture: CaptureSql | null = null): string {
-  return `WITH bounds AS (
+/** The catalog revision in the statement's snapshot (`bounds`). */
+const BOUNDS_CTE = `bounds AS (
   SELECT COALESCE(max(rev), 0)::int8 AS revision FROM product_catalog
-),
-${affected},
-pair_counts AS (
+)`;
+
+/** `pair_counts` and `favourites` over the line items of `purchases` (alias t), rows `where` says. */
+function favouritesCtes(purchases: string, where = ''): string {
+  return `pair_counts AS (
   ${FAVOURITE_SQL.pairCountColumns}
   FROM ${purchases}
   JOIN purchase_items i ON i.transaction_id = t.transaction_id
   JOIN product_catalog p ON p.product_id = i.product_id
+  ${where}
   ${FAVOURITE_SQL.pairCountGroups}
 ),
 favourites AS (
   ${FAVOURITE_SQL.favourites}
-),
+)`;
+}
+
+function sweepSql(affected: string, purchases: string, scope: string, capture: CaptureSql | null = null): string {
+  return `WITH ${BOUNDS_CTE},
+${affected},
+${favouritesCtes(purchases)},
 target AS (
   SELECT
     c.ctid AS tid,
@@ -116,20 +126,8 @@ const SWEEP_SQL = {
  * total_orders as read, favourites as stored and as they should be). Rows are counted and listed
  * in one pass (a running count, no sort), so a range with millions of changes lists only $3.
  */
-const RANGE_READ_SQL = `WITH bounds AS (
-  SELECT COALESCE(max(rev), 0)::int8 AS revision FROM product_catalog
-),
-pair_counts AS (
-  ${FAVOURITE_SQL.pairCountColumns}
-  FROM purchase_transactions t
-  JOIN purchase_items i ON i.transaction_id = t.transaction_id
-  JOIN product_catalog p ON p.product_id = i.product_id
-  WHERE t.customer_id >= $1::int8 AND t.customer_id < $2::int8
-  ${FAVOURITE_SQL.pairCountGroups}
-),
-favourites AS (
-  ${FAVOURITE_SQL.favourites}
-),
+const RANGE_READ_SQL = `WITH ${BOUNDS_CTE},
+${favouritesCtes('purchase_transactions t', 'WHERE t.customer_id >= $1::int8 AND t.customer_id < $2::int8')},
 target AS (
   SELECT
     c.customer_id,
@@ -301,13 +299,7 @@ async function sweepByRanges(
   const free = (readers.options.max ?? 10) - (readers.totalCount - readers.idleCount);
   const parts = Math.min(options.parts ?? 2, free);
   if (parts < 2) return null;
-  const estimate = Number(
-    (
-      await db.query<{ n: number }>(
-        "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'customer_360_rows'::regclass",
-      )
-    ).rows[0]?.n ?? -1,
-  );
+  const estimate = await estimatedRows(db);
   if (estimate < (options.splitFrom ?? SPLIT_FROM)) return null;
   const ranges = await customerRanges(db, parts, estimate);
   if (ranges.length < 2) return null;

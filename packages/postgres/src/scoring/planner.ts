@@ -12,3 +12,11 @@ export async function withCheapRowHandover<T>(client: ClientBase, run: () => Pro
   await client.query('SET LOCAL parallel_tuple_cost TO DEFAULT');
   return result;
 }
+
+/** Rows of customer_360_rows as the planner last estimated them (-1 before any VACUUM or ANALYZE). */
+export async function estimatedRows(client: ClientBase): Promise<number> {
+  const r = await client.query<{ n: number }>(
+    "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'customer_360_rows'::regclass",
+  );
+  return r.rows[0]?.n ?? -1;
+}
