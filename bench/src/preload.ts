@@ -1,6 +1,6 @@
-import { type InputKind, topicNames } from '@cdp360/domain';
+import { topicNames } from '@cdp360/domain';
 import { generateEvents, type WireMessage } from '@cdp360/generator';
-import { Partitioners, produceAll } from '@cdp360/kafka';
+import { createIdempotentProducer, produceAll } from '@cdp360/kafka';
 import type { Message } from 'kafkajs';
 import type { BenchWorld } from './world';
 
@@ -26,10 +26,7 @@ export async function preload(
 ): Promise<{ total: number; byKind: Record<string, number>; ms: number }> {
   const started = Date.now();
   const names = topicNames(world.prefix).inputs;
-  const producer = world.kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  const producer = createIdempotentProducer(world.kafka);
   await producer.connect();
   const byKind: Record<string, number> = {};
   let total = 0;
@@ -38,12 +35,12 @@ export async function preload(
     const gen = generateEvents({ customers, idSpace: Math.max(ID_SPACE, customers), seed, batchSize: 5000, zipf });
     let inFlight: Promise<unknown> = Promise.resolve();
     for (const batch of gen) {
-      const byTopic = new Map<InputKind, Message[]>();
+      const byTopic = new Map<string, Message[]>();
       for (const m of batch) {
-        let list = byTopic.get(m.kind);
+        let list = byTopic.get(names[m.kind]);
         if (!list) {
           list = [];
-          byTopic.set(m.kind, list);
+          byTopic.set(names[m.kind], list);
         }
         list.push(toKafkaMessage(m));
         byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
@@ -51,9 +48,7 @@ export async function preload(
       total += batch.length;
       // Generating the next batch overlaps sending this one.
       await inFlight;
-      inFlight = Promise.all(
-        [...byTopic].map(([kind, list]) => produceAll(producer, names[kind], list, { maxInFlight: 2 })),
-      );
+      inFlight = produceAll(producer, byTopic);
     }
     await inFlight;
   } finally {

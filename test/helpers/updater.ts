@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Config, createLogger, loadConfig } from '@cdp360/config';
 import { topicNames } from '@cdp360/domain';
 import { type GeneratorOptions, generateEvents, type Manifest, type WireMessage } from '@cdp360/generator';
-import { cdpTopicSpecs, createKafka, ensureTopics, produceAll } from '@cdp360/kafka';
+import { cdpTopicSpecs, createIdempotentProducer, createKafka, ensureTopics, produceAll } from '@cdp360/kafka';
 import { batchIntoTable, type Customer360Diff, diffCustomer360 } from '@cdp360/postgres';
 import { runUpdater, type UpdaterSummary } from '@cdp360/updater';
 import type { Kafka } from 'kafkajs';
@@ -89,10 +89,10 @@ export async function createScenario(
   };
 }
 
-/** Produces messages to the scenario's topics (one acks=all request stream per topic). */
+/** Produces messages to the scenario's topics, each topic's log in the order given (duplicates after their originals). */
 export async function produceWire(s: Scenario, messages: readonly WireMessage[]): Promise<void> {
   const names = topicNames(s.prefix).inputs;
-  const producer = s.kafka.producer({ allowAutoTopicCreation: false });
+  const producer = createIdempotentProducer(s.kafka);
   await producer.connect();
   try {
     const byTopic = new Map<string, WireMessage[]>();
@@ -102,8 +102,7 @@ export async function produceWire(s: Scenario, messages: readonly WireMessage[])
       list.push(m);
       byTopic.set(t, list);
     }
-    // maxInFlight 1 keeps each topic's log in the order given (duplicates after their originals).
-    await Promise.all([...byTopic].map(([t, list]) => produceAll(producer, t, list, { maxInFlight: 1 })));
+    await produceAll(producer, byTopic);
   } finally {
     await producer.disconnect();
   }

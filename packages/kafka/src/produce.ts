@@ -1,61 +1,49 @@
-import type { Admin, CompressionTypes, Message, Producer, ProducerRecord } from 'kafkajs';
+import type { Admin, CompressionTypes, Message, Producer, ProducerRecord, TopicMessages } from 'kafkajs';
 import { bounded } from './bounded';
 import { MissingTopicsError } from './topics';
 
 export interface ProduceAllOptions {
-  /** Messages per produce request. */
+  /** Messages per topic in one produce request. */
   batchSize?: number;
-  /**
-   * Produce requests awaiting acknowledgement at once. More than 1 is faster but a retried request
-   * can land after a later one, so use 1 when order within a partition matters to the data.
-   */
-  maxInFlight?: number;
   compression?: CompressionTypes;
   /** Called after each acknowledged request with the number of messages acknowledged so far. */
   onProgress?: (acknowledged: number, total: number) => void;
 }
 
 /**
- * Sends `messages` to `topic` in requests of `batchSize`, each acknowledged by all in-sync replicas
- * (acks -1), with at most `maxInFlight` requests outstanding so memory and broker load stay bounded.
- * Resolves with the number of messages sent; rejects with the first failure (after kafkajs's own
- * retries), once the requests already in flight have settled.
+ * Sends every topic's messages, in the order given, in produce requests carrying up to `batchSize`
+ * messages of each topic, each acknowledged by all in-sync replicas (acks -1), one request at a time.
+ * Resolves with the number of messages sent; rejects with the first failure (after kafkajs's retries).
+ *
+ * `producer` must come from createIdempotentProducer and carry nothing else meanwhile. kafkajs retries
+ * a whole broker request when any partition in it fails or the connection drops after the broker wrote
+ * it; only the broker's de-duplication by producer sequence keeps such a retry from writing the
+ * partitions that did succeed twice, and kafkajs hands a failed request's sequence numbers to whichever
+ * send comes next, so a second request in flight could be mistaken for the retried one.
  */
 export async function produceAll(
   producer: Producer,
-  topic: string,
-  messages: readonly Message[],
+  topics: ReadonlyMap<string, readonly Message[]>,
   options: ProduceAllOptions = {},
 ): Promise<number> {
   const batchSize = options.batchSize ?? 1000;
-  const maxInFlight = options.maxInFlight ?? 4;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be >= 1, got ${batchSize}`);
-  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-    throw new RangeError(`maxInFlight must be >= 1, got ${maxInFlight}`);
-  }
-  const total = messages.length;
-  let next = 0;
+  let total = 0;
+  for (const list of topics.values()) total += list.length;
   let acknowledged = 0;
-  let failure: unknown;
-
-  // Each lane sends one request at a time; `maxInFlight` lanes give the bound without a queue.
-  const lane = async (): Promise<void> => {
-    while (failure === undefined && next < total) {
-      const chunk = messages.slice(next, next + batchSize);
-      next += chunk.length;
-      try {
-        await producer.send({ topic, messages: chunk as Message[], acks: -1, compression: options.compression });
-      } catch (err) {
-        failure ??= err;
-        return;
-      }
-      acknowledged += chunk.length;
-      options.onProgress?.(acknowledged, total);
+  for (let at = 0; acknowledged < total; at += batchSize) {
+    const topicMessages: TopicMessages[] = [];
+    let count = 0;
+    for (const [topic, list] of topics) {
+      if (at >= list.length) continue;
+      const messages = list.slice(at, at + batchSize) as Message[];
+      topicMessages.push({ topic, messages });
+      count += messages.length;
     }
-  };
-  const lanes = Math.min(maxInFlight, Math.ceil(total / batchSize));
-  await Promise.all(Array.from({ length: lanes }, lane));
-  if (failure !== undefined) throw failure;
+    await producer.sendBatch({ topicMessages, acks: -1, compression: options.compression });
+    acknowledged += count;
+    options.onProgress?.(acknowledged, total);
+  }
   return acknowledged;
 }
 

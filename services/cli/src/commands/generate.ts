@@ -7,7 +7,7 @@ import {
   type WireMessage,
   writeNdjsonDir,
 } from '@cdp360/generator';
-import { cdpTopicSpecs, compressionType, ensureTopics, Partitioners, produceAll } from '@cdp360/kafka';
+import { cdpTopicSpecs, compressionType, createIdempotentProducer, ensureTopics, produceAll } from '@cdp360/kafka';
 import { createPubSub, ensureTopology, orderedTopic, publishChunked } from '@cdp360/pubsub';
 import { SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -124,26 +124,19 @@ async function produceToKafka(
     await admin.disconnect();
   }
   const names = topicNames(prefix).inputs;
-  // kafkajs 2's default partitioner is the Java client's murmur2: a key lands where other producers put it.
-  const producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  // Idempotent, so a request kafkajs retries after the broker wrote it is not written twice; murmur2
+  // placement by key as the Java client's.
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   try {
     const send = async (batch: WireMessage[]): Promise<void> => {
       // WireMessage is a kafkajs Message already (key, value, headers); `kind` is ignored by kafkajs.
-      // Different topics are independent, so they go in parallel; each topic bounds its own in-flight requests.
-      await Promise.all(
-        [...byKind(batch)].map(([kind, msgs]) =>
-          produceAll(producer, names[kind], msgs, {
-            batchSize: 1000,
-            maxInFlight: 2,
-            // A test data set in the codec production uses (KAFKA_COMPRESSION).
-            compression: compressionType(config.kafka.compression),
-          }),
-        ),
-      );
+      const topics = new Map([...byKind(batch)].map(([kind, msgs]) => [names[kind], msgs]));
+      await produceAll(producer, topics, {
+        batchSize: 1000,
+        // A test data set in the codec production uses (KAFKA_COMPRESSION).
+        compression: compressionType(config.kafka.compression),
+      });
       onBatch(batch.length);
     };
     await sendOverlapped(gen, send);
