@@ -242,4 +242,31 @@ describe('AggregateStore.applyAndRead', () => {
       '2026-04-02',
     ]);
   });
+  it('keeps large sums as plain decimal integers, as HINCRBY writes them, never in exponent form', async () => {
+    const k = keys.customer(9);
+    // Both terms below 2^52, their sum past 10^15 (where a double's default text turns exponential).
+    await redis.hset(k.aggregate, 'pv', '4503599627370000', 'po', '41', 'wp', '-3');
+    const r = await store.applyAndRead(
+      [
+        { data: purchase(9, 99_999_999_999_999, '2026-04-01', [1]), pos: { stream: 'topic/0', seq: 1 } },
+        { data: session(9, 5, '2026-04-03'), pos: { stream: 'topic/1', seq: 1 } },
+        { data: session(9, 0, '2026-04-02'), pos: { stream: 'topic/1', seq: 2 } },
+        { data: session(9, 0, '2026-04-04'), pos: { stream: 'topic/1', seq: 2 } },
+      ],
+      [9],
+      EPOCH,
+    );
+    expect(r.outcomes).toEqual([APPLIED, APPLIED, APPLIED, ALREADY_APPLIED]);
+    expect(r.states[0]!.lifetimeValueCents).toBe(4_603_599_627_369_999n);
+    expect(await redis.hmget(k.aggregate, 'pv', 'po', 'wc', 'wp', 'wt', 'wl', 'o:topic/0', 'o:topic/1')).toEqual([
+      '4603599627369999',
+      '42',
+      '2',
+      '2',
+      '3',
+      '2026-04-03',
+      '1',
+      '2',
+    ]);
+  });
 });
