@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   addDays,
   completedYears,
@@ -5,7 +6,9 @@ import {
   epochDay,
   fromEpochDay,
   parseDateLike,
+  parseDateLikeByPattern,
   parseTimestamp,
+  parseTimestampByPattern,
   utcDate,
 } from './dates';
 
@@ -131,5 +134,89 @@ describe('epoch day arithmetic', () => {
     expect(completedYears('1990-06-15', '2026-06-14')).toBe(35);
     expect(completedYears('1990-06-15', '2026-06-15')).toBe(36);
     expect(completedYears('2030-01-01', '2026-01-01')).toBe(-4);
+  });
+});
+
+describe('the positional readings agree with the patterns', () => {
+  // Timestamps and dates near the accepted forms: every part may be cut, widened, or a wrong
+  // character, so both readings meet valid, invalid and odd input alike.
+  const digits = (min: number, max: number) =>
+    fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '5', '9'), minLength: min, maxLength: max });
+  const part = (valid: fc.Arbitrary<string>) =>
+    fc.oneof({ weight: 8, arbitrary: valid }, { weight: 1, arbitrary: fc.string({ maxLength: 3 }) });
+  const year = part(
+    fc.oneof(
+      fc.integer({ min: 0, max: 9999 }).map((y) => String(y).padStart(4, '0')),
+      digits(3, 5),
+    ),
+  );
+  const two = (max: number) =>
+    part(
+      fc.oneof(
+        fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0')),
+        digits(1, 3),
+      ),
+    );
+  const sep = (c: string, others: string[]) =>
+    fc.oneof({ weight: 8, arbitrary: fc.constant(c) }, { weight: 1, arbitrary: fc.constantFrom(...others) });
+  const fraction = fc.oneof(
+    fc.constant(''),
+    digits(0, 14).map((d) => `.${d}`),
+    fc.constant('.x1'),
+  );
+  const zone = fc.constantFrom('Z', 'z', '+00:00', '-05:30', '+14:00', '', 'ZZ', '+0500');
+  const date = fc.tuple(year, sep('-', ['/', '', '--']), two(13), sep('-', ['/', '']), two(32)).map((p) => p.join(''));
+  const timestamp = fc
+    .tuple(
+      date,
+      sep('T', ['t', ' ', '']),
+      two(25),
+      sep(':', ['', '.']),
+      two(61),
+      sep(':', ['']),
+      two(61),
+      fraction,
+      zone,
+    )
+    .map((p) => p.join(''));
+
+  it('parseTimestamp', () => {
+    fc.assert(
+      fc.property(timestamp, (t) => {
+        expect(parseTimestamp(t)).toEqual(parseTimestampByPattern(t));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('parseDateLike', () => {
+    fc.assert(
+      fc.property(fc.oneof(date, timestamp), (t) => {
+        expect(parseDateLike(t)).toEqual(parseDateLikeByPattern(t));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('the cases the positional reading hands on or decides at its edges', () => {
+    for (const t of [
+      '2026-01-01T10:00:00Z',
+      '2026-01-01T10:00:00.Z',
+      '2026-01-01T10:00:00.1Z',
+      '2026-01-01T10:00:00.123456789Z',
+      '2026-01-01T10:00:00.1234567891Z',
+      '2026-01-01T10:00:00.12345678x1Z',
+      '2026-01-01T10:00:00.123456789123456789Z',
+      '2026-12-31T23:59:60Z',
+      '2026-12-31T23:59:60.5Z',
+      '2026-02-29T10:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '9999-12-31T23:59:59.999999999Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T10:00:00+00:00',
+    ]) {
+      expect({ t, parsed: parseTimestamp(t) }).toEqual({ t, parsed: parseTimestampByPattern(t) });
+    }
+    expect(parseTimestamp('2026-01-01T10:00:00.123456789Z')!.sortable).toBe('2026-01-01T10:00:00.123456789Z');
   });
 });

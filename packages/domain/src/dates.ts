@@ -105,6 +105,62 @@ export interface ParsedTimestamp {
  * not express it, and Postgres `date` has no year 0).
  */
 export function parseTimestamp(text: string): ParsedTimestamp | null {
+  return parseUtcTimestamp(text) ?? parseTimestampByPattern(text);
+}
+
+/** The digits text[from..from+len) as a number, or -1 when one of them is not an ASCII digit. */
+function digitsAt(text: string, from: number, len: number): number {
+  let n = 0;
+  for (let i = from; i < from + len; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The common form, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` with an upper-case T and Z and no leap second,
+ * read by position without a regular expression (no match array, no substrings): the same result
+ * as parseTimestampByPattern, or undefined for anything else (which then goes there).
+ */
+function parseUtcTimestamp(text: string): ParsedTimestamp | null | undefined {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  if (n > 20 && (n === 21 || text.charCodeAt(19) !== 46 || digitsAt(text, 20, Math.min(n - 21, 9)) < 0))
+    return undefined;
+  if (n > 30 && digitsAt(text, 29, n - 30) < 0) return undefined; // digits past the nanosecond
+  const y = digitsAt(text, 0, 4);
+  const mo = digitsAt(text, 5, 2);
+  const d = digitsAt(text, 8, 2);
+  const h = digitsAt(text, 11, 2);
+  const mi = digitsAt(text, 14, 2);
+  const sec = digitsAt(text, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
+  if (sec === 60) return undefined; // a leap second: the general path folds it
+  if (!validYmd(y, mo, d) || h > 23 || mi > 59 || sec > 60) return null;
+  const nanos =
+    n === 20 ? '000000000' : n === 30 ? text.slice(20, 29) : text.slice(20, Math.min(n - 1, 29)).padEnd(9, '0');
+  const seconds = daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec;
+  const day = Math.floor(seconds / 86_400);
+  if (day < MIN_EPOCH_DAY || day > MAX_EPOCH_DAY) return null;
+  const date = text.slice(0, 10);
+  const epochMs = seconds * 1000 + Math.floor(+nanos / 1e6);
+  const sortable = n === 30 ? text : `${date}T${text.slice(11, 19)}.${nanos}Z`;
+  return { date, epochMs, sortable };
+}
+
+/** parseTimestamp by the RFC 3339 pattern alone: the reference the positional reading is tested against. */
+export function parseTimestampByPattern(text: string): ParsedTimestamp | null {
   const m = TIMESTAMP.exec(text);
   if (!m) return null;
   const y = +m[1]!;
@@ -146,7 +202,20 @@ export function parseTimestamp(text: string): ParsedTimestamp | null {
  * Returns null for anything else.
  */
 export function parseDateLike(text: string): string | null {
+  if (text.length === 10 && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45) {
+    const y = digitsAt(text, 0, 4);
+    const mo = digitsAt(text, 5, 2);
+    const d = digitsAt(text, 8, 2);
+    if (y >= 0 && mo >= 0 && d >= 0) return validYmd(y, mo, d) ? text : null;
+  }
   const m = DATE.exec(text);
   if (m) return validYmd(+m[1]!, +m[2]!, +m[3]!) ? text : null;
   return parseTimestamp(text)?.date ?? null;
+}
+
+/** parseDateLike by the patterns alone: the reference the positional reading is tested against. */
+export function parseDateLikeByPattern(text: string): string | null {
+  const m = DATE.exec(text);
+  if (m) return validYmd(+m[1]!, +m[2]!, +m[3]!) ? text : null;
+  return parseTimestampByPattern(text)?.date ?? null;
 }
