@@ -1,4 +1,19 @@
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { type ICustomPartitioner, type Kafka, Partitioners, type Producer } from 'kafkajs';
+
+/**
+ * Java-client placement by key (murmur2); a message without a key goes by the same hash of its value
+ * instead of kafkajs' round robin. kafkajs places a request's messages again each time it retries
+ * the request, and the broker takes an idempotent producer's retry for the duplicate it is only when
+ * every partition gets the same messages as the first time: a round robin hands the keyless ones to
+ * other partitions, and the broker then refuses the retry (OUT_OF_ORDER_SEQUENCE_NUMBER).
+ */
+export const StablePartitioner: ICustomPartitioner = () => {
+  const byKey = Partitioners.DefaultPartitioner();
+  return ({ topic, partitionMetadata, message }) =>
+    (message.key === null || message.key === undefined) && (message.partition === null || message.partition === undefined)
+      ? byKey({ topic, partitionMetadata, message: { ...message, key: message.value ?? '' } })
+      : byKey({ topic, partitionMetadata, message });
+};
 
 /**
  * The producer of dead letters and triggers: idempotent with one request in flight, so a retried send
@@ -10,8 +25,8 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
     maxInFlightRequests: 1,
     // Our topics must exist (the updater checks at start): never ask a broker that allows it to create one.
     allowAutoTopicCreation: false,
-    // Java-client compatible (murmur2) placement by key; saying so also silences kafkajs's v2 notice.
-    createPartitioner: Partitioners.DefaultPartitioner,
+    // Java-client compatible (murmur2) placement by key, keyless messages by value (see StablePartitioner).
+    createPartitioner: StablePartitioner,
   });
 }
 
