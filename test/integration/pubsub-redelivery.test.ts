@@ -14,6 +14,23 @@ import { streamVersusBatch } from '../helpers/updater';
 const count = async (s: PubSubScenario, table: string) =>
   Number((await s.db.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 
+const FACT_TABLES = [
+  ['purchase_transactions', 'cdp.purchases.v1'],
+  ['customer_service', 'cdp.service-interactions.v1'],
+  ['campaign_responses', 'cdp.campaign-responses.v1'],
+  ['website_behavior', 'cdp.web-sessions.v1'],
+] as const;
+
+/** Tables holding fewer facts than the manifest's valid messages of their topic, with how many. */
+async function factsShort(s: PubSubScenario, manifest: Awaited<ReturnType<typeof publishGenerated>>) {
+  const short: Record<string, number> = {};
+  for (const [table, topic] of FACT_TABLES) {
+    const missing = manifest.topics[topic]!.validFirst - (await count(s, table));
+    if (missing !== 0) short[table] = missing;
+  }
+  return short;
+}
+
 /** Every fact of the manifest is in the source tables exactly once, and the table equals the batch. */
 async function expectExact(s: PubSubScenario, manifest: Awaited<ReturnType<typeof publishGenerated>>, minRows: number) {
   const topic = (name: string) => manifest.topics[name]!.validFirst;
@@ -93,17 +110,21 @@ describePubSub('updater on Pub/Sub: forced redelivery', () => {
     expect(kills).toBeGreaterThanOrEqual(3);
     // The emulator hands a killed consumer's leased messages back well after their ack deadline
     // (observed: 15-25 s with a 10 s deadline), so the final run waits longer than that before idle.
-    // On a loaded machine it has once held a message past that too (2026-12-03: one customer's
-    // sessions recorded by a killed unit, its row not yet rewritten when the run went idle); such a
-    // message reaches the next run, so up to two more runs go, each only while the table is not exact,
-    // and say so. A row the stream left wrong with every message delivered stays wrong and fails.
+    // On a loaded machine it has held messages past that too (2026-12-03: one customer's sessions
+    // recorded by a killed unit, its row not yet rewritten when the run went idle; 2026-12-07: 98
+    // campaign responses a killed consumer had leased, not yet handed back, while the table agreed
+    // with the facts it had). Such messages reach the next run, so up to two more runs go, each only
+    // while facts are missing or the table is not exact, and say so. A fact the updater acknowledged
+    // without recording never comes back, and a row the stream left wrong with every message
+    // delivered stays wrong: both still fail below.
     const finalRun = () => runCdp([...args.slice(0, -1), '45'], s.env);
     expect(await finalRun()).toContain('updater stopped (idle)');
     for (let extra = 1; extra <= 2; extra++) {
+      const short = await factsShort(s, manifest);
       const diff = await streamVersusBatch(s.db.pool, s.asOf);
-      if (diff.equal) break;
+      if (diff.equal && Object.keys(short).length === 0) break;
       console.warn(
-        `not exact after the final run (${JSON.stringify(diff.columns.map((c) => c.column))}): run ${extra} more`,
+        `not exact after the final run (facts missing ${JSON.stringify(short)}, columns ${JSON.stringify(diff.columns.map((c) => c.column))}): run ${extra} more`,
       );
       expect(await finalRun()).toContain('updater stopped (idle)');
     }
