@@ -10,7 +10,8 @@ import { type ICustomPartitioner, type Kafka, Partitioners, type Producer } from
 export const StablePartitioner: ICustomPartitioner = () => {
   const byKey = Partitioners.DefaultPartitioner();
   return ({ topic, partitionMetadata, message }) =>
-    (message.key === null || message.key === undefined) && (message.partition === null || message.partition === undefined)
+    (message.key === null || message.key === undefined) &&
+    (message.partition === null || message.partition === undefined)
       ? byKey({ topic, partitionMetadata, message: { ...message, key: message.value ?? '' } })
       : byKey({ topic, partitionMetadata, message });
 };
