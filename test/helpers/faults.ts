@@ -5,6 +5,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { type CdpProcess, sleep, spawnCdp } from './cdp-process';
 import { countRows, updaterArgs } from './crash';
+import { FACT_TABLES } from './manifest';
 import { freePort } from './redis-server';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import { produceGenerated, type Scenario, streamVersusBatch } from './updater';
@@ -214,14 +215,6 @@ export function logLines(lines: readonly string[], minLevel = 40): { level: numb
   }
   return out;
 }
-
-/** Fact tables and the manifest topic whose valid first copies each holds. */
-const FACT_TABLES: [string, string][] = [
-  ['purchase_transactions', 'cdp.purchases.v1'],
-  ['customer_service', 'cdp.service-interactions.v1'],
-  ['campaign_responses', 'cdp.campaign-responses.v1'],
-  ['website_behavior', 'cdp.web-sessions.v1'],
-];
 
 export interface FaultFigures {
   fault: string;

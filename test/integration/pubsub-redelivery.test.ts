@@ -1,6 +1,7 @@
 import type { SourceMessage } from '@cdp360/updater';
 import { runCdp, sleep } from '../helpers/cdp-process';
 import { countRows, killUpdaterRepeatedly, seededRandom, updaterArgs } from '../helpers/crash';
+import { FACT_TABLES } from '../helpers/manifest';
 import {
   createPubSubScenario,
   describePubSub,
@@ -14,13 +15,6 @@ import { streamVersusBatch } from '../helpers/updater';
 const count = async (s: PubSubScenario, table: string) =>
   Number((await s.db.pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
 
-const FACT_TABLES = [
-  ['purchase_transactions', 'cdp.purchases.v1'],
-  ['customer_service', 'cdp.service-interactions.v1'],
-  ['campaign_responses', 'cdp.campaign-responses.v1'],
-  ['website_behavior', 'cdp.web-sessions.v1'],
-] as const;
-
 /** Tables holding fewer facts than the manifest's valid messages of their topic, with how many. */
 async function factsShort(s: PubSubScenario, manifest: Awaited<ReturnType<typeof publishGenerated>>) {
   const short: Record<string, number> = {};
@@ -33,11 +27,7 @@ async function factsShort(s: PubSubScenario, manifest: Awaited<ReturnType<typeof
 
 /** Every fact of the manifest is in the source tables exactly once, and the table equals the batch. */
 async function expectExact(s: PubSubScenario, manifest: Awaited<ReturnType<typeof publishGenerated>>, minRows: number) {
-  const topic = (name: string) => manifest.topics[name]!.validFirst;
-  expect(await count(s, 'purchase_transactions')).toBe(topic('cdp.purchases.v1'));
-  expect(await count(s, 'customer_service')).toBe(topic('cdp.service-interactions.v1'));
-  expect(await count(s, 'campaign_responses')).toBe(topic('cdp.campaign-responses.v1'));
-  expect(await count(s, 'website_behavior')).toBe(topic('cdp.web-sessions.v1'));
+  for (const [table, topic] of FACT_TABLES) expect(await count(s, table)).toBe(manifest.topics[topic]!.validFirst);
   const diff = await streamVersusBatch(s.db.pool, s.asOf);
   expect(diff).toMatchObject({ missingInActual: 0, missingInExpected: 0, columns: [] });
   expect(diff.rowsCompared).toBeGreaterThan(minRows);

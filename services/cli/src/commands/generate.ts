@@ -124,8 +124,8 @@ async function produceToKafka(
     await admin.disconnect();
   }
   const names = topicNames(prefix).inputs;
-  // Idempotent, so a request kafkajs retries after the broker wrote it is not written twice; murmur2
-  // placement by key as the Java client's.
+  // Idempotent, so a request kafkajs retries after the broker wrote it is not written twice (placement:
+  // StablePartitioner, the Java client's murmur2 by key).
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
   try {
