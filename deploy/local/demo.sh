@@ -40,7 +40,7 @@ run bash deploy/local/stack.sh up
 source .stack/env
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 
-cdp() { node --max-semi-space-size=64 services/cli/bin/cdp.js "$@"; }
+cdp() { node --max-semi-space-size=128 services/cli/bin/cdp.js "$@"; }
 port_free() { ! timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 

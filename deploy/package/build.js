@@ -199,7 +199,7 @@ async function main() {
     banner: {
       js: [
         // The V8 flags of services/updater/src/node-flags.ts (a shebang cannot import them).
-        '#!/usr/bin/env -S node --max-semi-space-size=64',
+        '#!/usr/bin/env -S node --max-semi-space-size=128',
         '// cdp360 command line, bundled by deploy/package/build.js. Each module of the repository sees',
         '// __dirname as its folder in the repository, inside this package.',
         'const __cdpDir = (rel) => require("node:path").join(__dirname, "..", rel);',

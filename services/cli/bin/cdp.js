@@ -1,3 +1,3 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=128
 
 require('../dist/main.js');
