@@ -99,6 +99,22 @@ const purchaseTable: FactTable<Purchase> = {
   values: (f) => [f.customerId, f.purchaseDate, formatCents(f.totalCents)],
 };
 
+/** One array literal per column (business id, the table's columns, src) of the facts, for `unnest`. */
+function factColumns<F>(t: FactTable<F>, facts: readonly SourcedFact<F>[]): string[] {
+  const width = t.columns.length;
+  const ids = new Array<string>(facts.length);
+  const srcs = new Array<string>(facts.length);
+  const cols: unknown[][] = Array.from({ length: width }, () => new Array(facts.length));
+  for (let r = 0; r < facts.length; r++) {
+    const f = facts[r]!;
+    ids[r] = t.businessId(f.data);
+    srcs[r] = f.src;
+    const values = t.values(f.data);
+    for (let c = 0; c < width; c++) cols[c]![r] = values[c];
+  }
+  return [pgArray(ids), ...cols.map(pgArray), pgArray(srcs)];
+}
+
 /** Transposes rows into one array literal per column, for `unnest` (see pgArray). */
 function columnsOf(rows: readonly unknown[][], width: number): string[] {
   const cols: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
@@ -119,7 +135,7 @@ function insertSql<F>(t: FactTable<F>, extraCte = ''): string {
   ON CONFLICT (${t.id}) DO NOTHING
   RETURNING ${t.id}
 )${extraCte}
-SELECT ${t.id} AS id FROM ins`;
+SELECT a.id FROM unnest($1::text[]) AS a(id) WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.${t.id} = a.id)`;
 }
 
 const PURCHASE_ITEMS_CTE = `, items AS (
@@ -138,7 +154,9 @@ const SQL = {
 
 /**
  * Records facts of one table with one INSERT (plus one lookup when some business ids were already
- * there). The facts must have distinct business ids (the caller drops in-batch copies first).
+ * there). The facts must have distinct business ids (the caller drops in-batch copies first). The
+ * statement answers with the ids it did not insert, normally none: sending every inserted id back
+ * cost the updater a parsed row per fact.
  */
 async function recordTable<F>(
   db: Queryable,
@@ -148,22 +166,20 @@ async function recordTable<F>(
   extraParams: unknown[] = [],
 ): Promise<FactOutcome[]> {
   if (facts.length === 0) return [];
-  const rows = facts.map((f) => [t.businessId(f.data), ...t.values(f.data), f.src]);
-  const params = [...columnsOf(rows, t.columns.length + 2), ...extraParams];
-  const inserted = new Set((await db.query<{ id: string }>(sql, params)).rows.map((r) => r.id));
-  const outcomes: FactOutcome[] = facts.map((f) => (inserted.has(t.businessId(f.data)) ? 'new' : 'duplicate'));
-  if (inserted.size < facts.length) {
-    const missing = facts.filter((f) => !inserted.has(t.businessId(f.data))).map((f) => t.businessId(f.data));
-    const existing = await db.query<{ id: string; src: string }>(
-      `SELECT ${t.id} AS id, src FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`,
-      [missing],
-    );
-    const srcOf = new Map(existing.rows.map((r) => [r.id, r.src]));
-    facts.forEach((f, i) => {
-      if (outcomes[i] === 'duplicate' && srcOf.get(t.businessId(f.data)) === f.src) outcomes[i] = 'redelivered';
-    });
-  }
-  return outcomes;
+  const params = [...factColumns(t, facts), ...extraParams];
+  const present = (await db.query<{ id: string }>(sql, params)).rows;
+  if (present.length === 0) return facts.map(() => 'new');
+  const existing = await db.query<{ id: string; src: string }>(
+    `SELECT ${t.id} AS id, src FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`,
+    [present.map((r) => r.id)],
+  );
+  const srcOf = new Map(existing.rows.map((r) => [r.id, r.src]));
+  const wasThere = new Set(present.map((r) => r.id));
+  return facts.map((f) => {
+    const id = t.businessId(f.data);
+    if (!wasThere.has(id)) return 'new';
+    return srcOf.get(id) === f.src ? 'redelivered' : 'duplicate';
+  });
 }
 
 export function recordPurchases(db: Queryable, facts: readonly SourcedFact<Purchase>[]): Promise<FactOutcome[]> {
