@@ -88,7 +88,13 @@ export function sortUnit(
     campaigns: [],
     facts: [],
   };
-  const seenFacts = new Set<string>();
+  // Business ids seen in the unit, per fact kind (ids of different kinds may be equal).
+  const seenFacts: Record<Fact['kind'], Set<string>> = {
+    purchase: new Set(),
+    service_interaction: new Set(),
+    campaign_response: new Set(),
+    web_session: new Set(),
+  };
   messages.forEach((m, i) => {
     const r = unit.decoded[i]!;
     if (suppressionDecision(m.kind, r.ok, unit.subjects[i]!, suppressed) === 'suppressed') {
@@ -115,11 +121,12 @@ export function sortUnit(
         break;
       default: {
         // The first copy of a business id in the unit wins; later copies are duplicates.
-        const id = `${data.kind}\u0000${FACT_BUSINESS_ID[data.kind](data)}`;
-        if (seenFacts.has(id)) {
+        const id = FACT_BUSINESS_ID[data.kind](data);
+        const seen = seenFacts[data.kind];
+        if (seen.has(id)) {
           out.counters.add(m.topic, 'duplicate');
         } else {
-          seenFacts.add(id);
+          seen.add(id);
           out.facts.push({ message: m, data, time: meta.time });
         }
       }

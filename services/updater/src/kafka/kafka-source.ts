@@ -309,22 +309,42 @@ export class KafkaSource {
    */
   private notYetApplied(batches: readonly PartitionBatch[]): SourceMessage[] {
     const out: SourceMessage[] = [];
-    const taken = new Set<string>();
+    // Second copies can only come from a partition with two batches in the unit: only those streams'
+    // positions are remembered (the common unit has one batch per partition).
+    const batchesOf = new Map<string, number>();
+    for (const b of batches) {
+      const stream = `${b.topic}/${b.partition}`;
+      batchesOf.set(stream, (batchesOf.get(stream) ?? 0) + 1);
+    }
     let skipped = 0;
     for (const b of batches) {
-      const done = this.completed.get(`${b.topic}/${b.partition}`) ?? -1;
+      const stream = `${b.topic}/${b.partition}`;
+      const done = this.completed.get(stream) ?? -1;
+      const taken = batchesOf.get(stream)! > 1 ? this.takenIn(stream) : null;
       for (const m of b.messages) {
-        const id = `${m.stream}/${m.seq}`;
-        if (m.seq <= done || taken.has(id)) {
+        if (m.seq <= done || taken?.has(m.seq)) {
           skipped++;
           continue;
         }
-        taken.add(id);
+        taken?.add(m.seq);
         out.push(m);
       }
     }
+    this.taken.clear();
     if (skipped > 0) this.log.debug({ messages: skipped }, 'skipping messages this process already applied');
     return out;
+  }
+
+  /** Per stream with several batches in the unit being sorted, the positions taken so far. */
+  private readonly taken = new Map<string, Set<number>>();
+
+  private takenIn(stream: string): Set<number> {
+    let set = this.taken.get(stream);
+    if (!set) {
+      set = new Set();
+      this.taken.set(stream, set);
+    }
+    return set;
   }
 
   /**
