@@ -4,6 +4,7 @@ import {
   completedYears,
   daysBetween,
   epochDay,
+  epochDayByPattern,
   fromEpochDay,
   parseDateLike,
   parseDateLikeByPattern,
@@ -193,6 +194,22 @@ describe('the positional readings agree with the patterns', () => {
     fc.assert(
       fc.property(fc.oneof(date, timestamp), (t) => {
         expect(parseDateLike(t)).toEqual(parseDateLikeByPattern(t));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('epochDay', () => {
+    const outcome = (f: (d: string) => number, d: string) => {
+      try {
+        return f(d);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    fc.assert(
+      fc.property(date, (d) => {
+        expect(outcome(epochDay, d)).toEqual(outcome(epochDayByPattern, d));
       }),
       { numRuns: 20_000 },
     );

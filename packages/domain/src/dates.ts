@@ -48,8 +48,19 @@ function daysFromCivil(y: number, m: number, d: number): number {
 const MIN_EPOCH_DAY = daysFromCivil(1, 1, 1);
 const MAX_EPOCH_DAY = daysFromCivil(9999, 12, 31);
 
-/** Days since 1970-01-01 of a valid `YYYY-MM-DD`. */
+/** Days since 1970-01-01 of a valid `YYYY-MM-DD` (read by position; the pattern says what is not one). */
 export function epochDay(date: string): number {
+  if (date.length === 10 && date.charCodeAt(4) === 45 && date.charCodeAt(7) === 45) {
+    const y = digitsAt(date, 0, 4);
+    const mo = digitsAt(date, 5, 2);
+    const d = digitsAt(date, 8, 2);
+    if (y >= 0 && mo >= 0 && d >= 0) return daysFromCivil(y, mo, d);
+  }
+  return epochDayByPattern(date);
+}
+
+/** epochDay by the pattern alone: the reference the positional reading is tested against. */
+export function epochDayByPattern(date: string): number {
   const m = DATE.exec(date);
   if (!m) throw new RangeError(`not a YYYY-MM-DD date: ${date}`);
   return daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]));
