@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  type CatalogEntry,
   churnRiskScore,
   compareBytes,
   customer360Row,
@@ -79,6 +80,42 @@ describe('favoritePair', () => {
   it('is null when no product is known', () => {
     expect(favoritePair(new Map([[99, 3]]), lookup)).toBeNull();
   });
+  it('agrees with counting per pair text on random catalogs and histories', () => {
+    // The definition, written plainly: line items summed per (category, brand) text, the most wins,
+    // ties to the smallest pair in byte order.
+    const reference = (lines: ReadonlyMap<number, number>, look: (id: number) => CatalogEntry | undefined) => {
+      const counts = new Map<string, { category: string; brand: string; n: number }>();
+      for (const [id, n] of lines) {
+        const e = look(id);
+        if (!e || n <= 0) continue;
+        const k = JSON.stringify([e.category, e.brand]);
+        const c = counts.get(k) ?? { category: e.category, brand: e.brand, n: 0 };
+        c.n += n;
+        counts.set(k, c);
+      }
+      const sorted = [...counts.values()].sort(
+        (a, b) => b.n - a.n || compareBytes(a.category, b.category) || compareBytes(a.brand, b.brand),
+      );
+      return sorted[0] ? { category: sorted[0].category, brand: sorted[0].brand } : null;
+    };
+    const text = fc.constantFrom('Books', 'books', 'Acme', 'Zed', '', 'caf\u00e9', '\uff5e', '\u{1f600}', 'a\u0000b');
+    // Products share pairs through distinct entry objects, as a catalog refreshed over time has them.
+    const catalogs = fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), text, text), { maxLength: 40 });
+    const histories = fc.array(fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: -2, max: 5 })), {
+      maxLength: 60,
+    });
+    fc.assert(
+      fc.property(catalogs, histories, (entries, history) => {
+        const cat = new Map<number, CatalogEntry>();
+        for (const [id, category, brand] of entries) cat.set(id, { category, brand });
+        const look = (id: number) => cat.get(id);
+        const lines = new Map(history);
+        expect(favoritePair(lines, look)).toEqual(reference(lines, look));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
   it('compares by UTF-8 bytes, not UTF-16 units', () => {
     // U+FF5E (3 bytes EF BD 9E) sorts before U+1F600 (4 bytes F0 ...) in bytes, after it in UTF-16 units.
     expect(compareBytes('\uff5e', '\u{1f600}')).toBeLessThan(0);

@@ -120,49 +120,74 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(utf8.encode(a), utf8.encode(b));
 }
 
-const pairKeys = new WeakMap<CatalogEntry, string>();
-
 /**
- * The text that identifies an entry's (category, brand) pair, built once per entry object: a
+ * A small number for each distinct (category, brand) pair, found once per catalog entry object (a
  * catalog's entries live long, and every row derivation asks for the pairs of all of a customer's
- * products. (\u0000 cannot occur in Postgres text, so it separates the pair unambiguously.)
+ * products), and the first entry seen with each pair. \u0000 cannot occur in Postgres text, so it
+ * separates the pair's texts unambiguously in the key that finds a pair's number.
  */
-function pairKey(entry: CatalogEntry): string {
-  let k = pairKeys.get(entry);
-  if (k === undefined) {
-    k = `${entry.category}\u0000${entry.brand}`;
-    pairKeys.set(entry, k);
+const pairOfEntry = new WeakMap<CatalogEntry, number>();
+const pairOfKey = new Map<string, number>();
+const pairEntries: CatalogEntry[] = [];
+
+function pairOf(entry: CatalogEntry): number {
+  let pair = pairOfEntry.get(entry);
+  if (pair === undefined) {
+    const key = `${entry.category}\u0000${entry.brand}`;
+    pair = pairOfKey.get(key);
+    if (pair === undefined) {
+      pair = pairEntries.length;
+      pairOfKey.set(key, pair);
+      pairEntries.push(entry);
+    }
+    pairOfEntry.set(entry, pair);
   }
-  return k;
+  return pair;
 }
+
+/** Line items per pair number while favoritePair runs (zero outside it), and the pairs it touched. */
+let linesOfPair = new Float64Array(256);
+const touchedPairs: number[] = [];
 
 /**
  * The (category, brand) pair with the most line items among products in the catalog; ties go to the
  * smallest pair in byte order. Null when no line item's product is in the catalog.
  */
 export function favoritePair(productLines: ReadonlyMap<number, number>, catalog: CatalogLookup): CatalogEntry | null {
-  const counts = new Map<string, { entry: CatalogEntry; lines: number }>();
-  for (const [productId, lines] of productLines) {
-    if (lines <= 0) continue;
-    const entry = catalog(productId);
-    if (!entry) continue;
-    const k = pairKey(entry);
-    const c = counts.get(k);
-    if (c) c.lines += lines;
-    else counts.set(k, { entry, lines });
-  }
-  let best: { entry: CatalogEntry; lines: number } | null = null;
-  for (const c of counts.values()) {
-    if (
-      best === null ||
-      c.lines > best.lines ||
-      (c.lines === best.lines &&
-        (compareBytes(c.entry.category, best.entry.category) || compareBytes(c.entry.brand, best.entry.brand)) < 0)
-    ) {
-      best = c;
+  let best = -1;
+  try {
+    for (const [productId, lines] of productLines) {
+      if (lines <= 0) continue;
+      const entry = catalog(productId);
+      if (!entry) continue;
+      const pair = pairOf(entry);
+      if (pair >= linesOfPair.length) {
+        const grown = new Float64Array(Math.max(pair + 1, linesOfPair.length * 2));
+        grown.set(linesOfPair);
+        linesOfPair = grown;
+      }
+      if (linesOfPair[pair] === 0) touchedPairs.push(pair);
+      linesOfPair[pair]! += lines;
     }
+    let bestLines = 0;
+    for (const pair of touchedPairs) {
+      const n = linesOfPair[pair]!;
+      if (best < 0 || n > bestLines || (n === bestLines && comparePairs(pairEntries[pair]!, pairEntries[best]!) < 0)) {
+        best = pair;
+        bestLines = n;
+      }
+    }
+  } finally {
+    for (const pair of touchedPairs) linesOfPair[pair] = 0;
+    touchedPairs.length = 0;
   }
-  return best ? { category: best.entry.category, brand: best.entry.brand } : null;
+  if (best < 0) return null;
+  const e = pairEntries[best]!;
+  return { category: e.category, brand: e.brand };
+}
+
+function comparePairs(a: CatalogEntry, b: CatalogEntry): number {
+  return compareBytes(a.category, b.category) || compareBytes(a.brand, b.brand);
 }
 
 /**
