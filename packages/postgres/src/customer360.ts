@@ -124,11 +124,55 @@ export interface VersionedRow {
   version: bigint;
 }
 
+/**
+ * A row's values in CUSTOMER_360_COLUMNS order, each read by its own name: reading them by a column
+ * name that changes from call to call made every read a generic lookup (customer360.test.ts checks
+ * the order against the list).
+ */
+export function valuesInColumnOrder(r: Customer360Row): unknown[] {
+  return [
+    r.customer_id,
+    r.first_name,
+    r.last_name,
+    r.email,
+    r.phone_number,
+    r.date_of_birth,
+    r.registration_date,
+    r.age,
+    r.customer_tenure_days,
+    r.total_orders,
+    r.total_lifetime_value,
+    r.average_order_value,
+    r.last_purchase_date,
+    r.days_since_last_purchase,
+    r.favorite_category,
+    r.favorite_brand,
+    r.total_interactions,
+    r.avg_satisfaction_score,
+    r.resolved_interactions,
+    r.campaigns_engaged,
+    r.campaign_conversions,
+    r.total_sessions,
+    r.avg_pages_per_session,
+    r.avg_time_per_session,
+    r.last_visit_date,
+    r.customer_segment,
+    r.churn_risk_score,
+    r.customer_lifetime_value_score,
+    r.engagement_score,
+  ];
+}
+
 /** The version column and one array literal per row column, in the statement's parameter order. */
 function upsertParams(rows: readonly VersionedRow[]): string[] {
-  const params = [pgArray(rows.map((r) => r.version))];
-  for (const c of COLS) params.push(pgArray(rows.map((r) => r.row[c])));
-  return params;
+  const versions = new Array<bigint>(rows.length);
+  const cols: unknown[][] = COLS.map(() => new Array(rows.length));
+  for (let i = 0; i < rows.length; i++) {
+    versions[i] = rows[i]!.version;
+    const values = valuesInColumnOrder(rows[i]!.row);
+    for (let c = 0; c < values.length; c++) cols[c]![i] = values[c];
+  }
+  return [pgArray(versions), ...cols.map(pgArray)];
 }
 
 export async function upsertCustomer360(db: Queryable, rows: readonly VersionedRow[]): Promise<number[]> {
