@@ -10,7 +10,7 @@ import { countCalls, databaseXacts, redisCommandStats, redisScriptUsec, statsDel
 import { CpuProfiler, summarizeProfile, writeProfile } from './cpu-profile';
 import { preload } from './preload';
 import { fmt, machineInfo, RESULTS_DIR, round, type ScenarioResult } from './report';
-import { listenerPid, postmasterPid, type ServerPids, sampleServers, serverCpuDelta } from './server-cpu';
+import { findServers, sampleServers, serverCpuDelta } from './server-cpu';
 import { type BenchWorld, createWorld, dropNamespace } from './world';
 
 export interface DrainOptions {
@@ -85,17 +85,6 @@ async function rawDrain(world: BenchWorld, topics: string[], total: number) {
 }
 
 /** The server processes of the run: the postmaster (from a backend's parent), Redis's own pid, the broker's listener. */
-async function findServers(world: BenchWorld, redis: { info(section: string): Promise<string> }): Promise<ServerPids> {
-  const info = await redis.info('server');
-  const redisPid = /process_id:(\d+)/.exec(info)?.[1];
-  const port = Number(world.config.kafka.brokers[0]!.split(':').pop());
-  return {
-    postgres: await postmasterPid(world.pool),
-    redis: redisPid === undefined ? null : Number(redisPid),
-    kafka: Number.isInteger(port) ? listenerPid(port) : null,
-  };
-}
-
 /** Polls the group until it is Stable (joined) and until its committed offsets cover every message. */
 function watchGroup(admin: Admin, group: string, topics: string[]) {
   let joinedAt = 0;

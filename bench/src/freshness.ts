@@ -5,11 +5,13 @@ import path from 'node:path';
 import { decodeMessage, type InputKind, topicNames } from '@cdp360/domain';
 import { envelope, generateEvents, type WireMessage } from '@cdp360/generator';
 import { Partitioners } from '@cdp360/kafka';
+import { connectRedis } from '@cdp360/redis';
 import { NODE_FLAGS } from '@cdp360/updater';
 import type { Admin, Message, Producer, TopicMessages } from 'kafkajs';
 import pg from 'pg';
 import { ID_SPACE, MESSAGES_PER_CUSTOMER, toKafkaMessage } from './preload';
 import { fmt, machineInfo, round, type ScenarioResult } from './report';
+import { findServers, type ServerCpuSample, sampleServers, serverCpuDelta } from './server-cpu';
 import { type BenchWorld, createWorld, dropNamespace } from './world';
 
 export interface FreshnessOptions {
@@ -115,6 +117,8 @@ interface RateMemory {
   rssMiB: { start: number; peak: number; end: number };
   cpuMs: number | null;
   cpuUsPerEventProduced: number | null;
+  /** The servers' CPU over the rate per event produced (the benchmark's producer and listener included). */
+  serversUsPerEventProduced?: ServerCpuSample & { total: number | null };
 }
 
 /** Samples a child's resident set every second and its CPU over the sampling; stop() gives both. */
@@ -359,9 +363,12 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
     const perRate: RateResult[] = [];
     let tracer = 0;
     const memory: RateMemory[] = [];
+    const redis = connectRedis(world.config, { connectionName: 'cdp-bench' });
+    const servers = await findServers(world, redis).finally(() => redis.quit().catch(() => {}));
     for (const rate of options.rates) {
       process.stderr.write(`freshness: ${fmt.rate(rate)} for ${options.durationSeconds} s\n`);
       const sampler = sampleChild(updater.pid!);
+      const servers0 = sampleServers(servers);
       const r = await holdRate(
         world,
         producer,
@@ -376,10 +383,20 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
       const { nextTracer: _n, ...result } = r;
       perRate.push(result);
       const m = sampler.stop();
+      const serverMs = serverCpuDelta(servers0, sampleServers(servers));
+      const perEvent = (ms: number | null) =>
+        ms === null || r.produced === 0 ? null : round((ms * 1000) / r.produced, 1);
+      const parts = [serverMs.postgres, serverMs.redis, serverMs.kafka];
       memory.push({
         targetRate: rate,
         ...m,
         cpuUsPerEventProduced: r.produced > 0 && m.cpuMs !== null ? round((m.cpuMs * 1000) / r.produced, 1) : null,
+        serversUsPerEventProduced: {
+          postgres: perEvent(serverMs.postgres),
+          redis: perEvent(serverMs.redis),
+          kafka: perEvent(serverMs.kafka),
+          total: parts.some((x) => x === null) ? null : perEvent(parts.reduce((a, b) => a! + b!, 0)),
+        },
       });
       process.stderr.write(
         `  achieved ${fmt.rate(r.achievedRate)}; p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, p99 ${r.p99Ms} ms (${r.tracersSeen}/${r.tracers} tracers)\n`,
@@ -413,6 +430,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
         'The updater is a separate process, so producing and listening do not share its event loop.',
         `Tracers not seen ${SETTLE_MS / 1000} s after a rate ends count as infinitely late.`,
         "The updater's resident set (VmRSS of /proc/<pid>/status) is sampled every second of each rate (start, peak, end); its CPU over the rate (utime + stime of /proc/<pid>/stat) is divided by the events produced in it (an updater that falls behind processes fewer than that, so the figure is then too low).",
+        "The servers' CPU over each rate is read as in the drain (whole processes from /proc, the postmaster with its children), per event produced; it includes what the benchmark's own producer and listener cost them.",
       ],
       table: [
         ...perRate.map(
@@ -426,7 +444,7 @@ export async function runFreshness(options: FreshnessOptions): Promise<ScenarioR
           (m) =>
             [
               `updater at ${fmt.int(m.targetRate)}/s`,
-              `RSS ${m.rssMiB.start} / ${m.rssMiB.peak} / ${m.rssMiB.end} MiB (start / peak / end), CPU ${m.cpuUsPerEventProduced ?? '?'} µs per event produced`,
+              `RSS ${m.rssMiB.start} / ${m.rssMiB.peak} / ${m.rssMiB.end} MiB (start / peak / end), CPU ${m.cpuUsPerEventProduced ?? '?'} µs per event produced; servers Postgres ${m.serversUsPerEventProduced?.postgres ?? '?'}, Redis ${m.serversUsPerEventProduced?.redis ?? '?'}, Kafka ${m.serversUsPerEventProduced?.kafka ?? '?'} µs`,
             ] as [string, string],
         ),
         ['highest rate with p99 < 1 s', highest === null ? 'none of the rates' : fmt.rate(highest)],

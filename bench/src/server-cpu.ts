@@ -9,6 +9,7 @@
  * work too, so they are an upper bound of what the measured phase cost the servers.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import type { BenchWorld } from './world';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -173,5 +174,20 @@ export function samplePeakMemory(
       const mib = (x: number) => Math.round((x / 1024) * 10) / 10;
       return { postgresBackendMiB: backendKiB === null ? null : mib(backendKiB), nodeMiB: mib(nodeBytes / 1024) };
     },
+  };
+}
+
+/** The server processes of the world: the postmaster, Redis (INFO process_id), the process on the broker port. */
+export async function findServers(
+  world: Pick<BenchWorld, 'config' | 'pool'>,
+  redis: { info(section: string): Promise<string> },
+): Promise<ServerPids> {
+  const info = await redis.info('server');
+  const redisPid = /process_id:(\d+)/.exec(info)?.[1];
+  const port = Number(world.config.kafka.brokers[0]!.split(':').pop());
+  return {
+    postgres: await postmasterPid(world.pool),
+    redis: redisPid === undefined ? null : Number(redisPid),
+    kafka: Number.isInteger(port) ? listenerPid(port) : null,
   };
 }
