@@ -19,15 +19,23 @@ export async function publishQueuedTriggers(db: Pool, sink: TriggerSink, logger:
   let sent = 0;
   for (;;) {
     let claimed: ProfileTrigger[] = [];
+    let publishFailed = false;
     try {
       await withTransaction(db, async (client) => {
         claimed = await claimTriggers(client, CLAIM);
-        if (claimed.length > 0) await sink.publish(claimed);
+        if (claimed.length > 0) {
+          await sink.publish(claimed).catch((err: unknown) => {
+            publishFailed = true;
+            throw err;
+          });
+        }
       });
     } catch (err) {
-      // Nothing claimed: Postgres failed, and the caller hears of that; a failed publish is ours to tell.
-      // One line with the reason; a stack says nothing here, and a broker outage is expected now and then.
-      if (claimed.length > 0) {
+      // A failed publish is ours to tell. Anything else is Postgres failing (the claim, or the commit
+      // after a publish that went out: those triggers go out again, with the same idempotency keys),
+      // which the caller hears of. One line with the reason; a stack says nothing here, and a broker
+      // outage is expected now and then.
+      if (publishFailed) {
         const reason = err instanceof Error ? err.message : String(err);
         logger.warn({ err: reason, triggers: claimed.length }, 'publishing triggers failed; they stay queued');
       }
