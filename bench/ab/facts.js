@@ -5,10 +5,9 @@
 // Prints the medians of 6 units after one warm-up unit, in µs per fact.
 const path = require('node:path');
 const root = path.resolve(process.argv[2] ?? path.join(__dirname, '../..'));
-const { migrate, recordPurchases, recordSessions } = require(path.join(root, 'packages/postgres/dist/index.js'));
-const pg = require(path.join(root, 'node_modules/pg'));
+const { recordPurchases, recordSessions } = require(path.join(root, 'packages/postgres/dist/index.js'));
+const { withScratchDatabase } = require('./scratch-db');
 
-const ADMIN = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const UNIT = 20_000;
 const UNITS = 7;
 
@@ -47,49 +46,36 @@ function purchase(i) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-(async () => {
-  const name = `cdp_ab_facts_${process.pid}`;
-  const admin = new pg.Pool({ connectionString: ADMIN, max: 1 });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN);
-  url.pathname = `/${name}`;
-  const db = new pg.Pool({ connectionString: url.toString(), max: 2 });
-  try {
-    await migrate(db);
-    const out = {};
-    for (const [kind, make, record] of [
-      ['sessions', session, recordSessions],
-      ['purchases', purchase, recordPurchases],
-    ]) {
-      const cpu = [];
-      const wall = [];
-      let next = 0;
-      for (let u = 0; u < UNITS; u++) {
-        // 1,000 of the unit's facts were recorded before (the end of the previous unit again).
-        const from = Math.max(0, next - 1000);
-        const facts = Array.from({ length: UNIT }, (_, k) => make(from + k));
-        next = from + UNIT;
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        const outcomes = await record(db, facts);
-        const t = performance.now() - t0;
-        const c = process.cpuUsage(c0);
-        const fresh = outcomes.filter((o) => o === 'new').length;
-        if (fresh !== (u === 0 ? UNIT : UNIT - 1000)) throw new Error(`unit ${u}: ${fresh} new`);
-        if (u > 0) {
-          cpu.push(((c.user + c.system) / UNIT) * 1);
-          wall.push((t * 1000) / UNIT);
-        }
+withScratchDatabase(root, 'facts', 2, async (db) => {
+  const out = {};
+  for (const [kind, make, record] of [
+    ['sessions', session, recordSessions],
+    ['purchases', purchase, recordPurchases],
+  ]) {
+    const cpu = [];
+    const wall = [];
+    let next = 0;
+    for (let u = 0; u < UNITS; u++) {
+      // 1,000 of the unit's facts were recorded before (the end of the previous unit again).
+      const from = Math.max(0, next - 1000);
+      const facts = Array.from({ length: UNIT }, (_, k) => make(from + k));
+      next = from + UNIT;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const outcomes = await record(db, facts);
+      const t = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const fresh = outcomes.filter((o) => o === 'new').length;
+      if (fresh !== (u === 0 ? UNIT : UNIT - 1000)) throw new Error(`unit ${u}: ${fresh} new`);
+      if (u > 0) {
+        cpu.push(((c.user + c.system) / UNIT) * 1);
+        wall.push((t * 1000) / UNIT);
       }
-      out[kind] = { cpuUs: median(cpu).toFixed(2), wallUs: median(wall).toFixed(2) };
     }
-    console.log(`${root}: ${JSON.stringify(out)}`);
-  } finally {
-    await db.end();
-    await admin.query(`DROP DATABASE ${name}`);
-    await admin.end();
+    out[kind] = { cpuUs: median(cpu).toFixed(2), wallUs: median(wall).toFixed(2) };
   }
-})().catch((err) => {
+  console.log(`${root}: ${JSON.stringify(out)}`);
+}).catch((err) => {
   console.error(err);
   process.exit(1);
 });

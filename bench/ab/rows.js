@@ -7,13 +7,11 @@
 //   ROWS=400 node bench/ab/rows.js [root of a built checkout]
 const path = require('node:path');
 const root = path.resolve(process.argv[2] ?? path.join(__dirname, '../..'));
-const { migrate } = require(path.join(root, 'packages/postgres/dist/index.js'));
 const { DEFAULT_TRIGGER_RULES, emptyProfileState } = require(path.join(root, 'packages/domain/dist/index.js'));
 const { ProfilePipeline } = require(path.join(root, 'services/updater/dist/pipeline.js'));
 const { createLogger } = require(path.join(root, 'packages/config/dist/index.js'));
-const pg = require(path.join(root, 'node_modules/pg'));
+const { withScratchDatabase } = require('./scratch-db');
 
-const ADMIN = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.env.ROWS || 400);
 const CUSTOMERS = Number(process.env.CUSTOMERS || 20_000);
 const ROUNDS = 7;
@@ -54,58 +52,45 @@ function state(id, round) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-(async () => {
-  const name = `cdp_ab_rows_${process.pid}`;
-  const admin = new pg.Pool({ connectionString: ADMIN, max: 1 });
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN);
-  url.pathname = `/${name}`;
-  const db = new pg.Pool({ connectionString: url.toString(), max: 4 });
-  try {
-    await migrate(db);
-    await db.query(
-      `INSERT INTO product_catalog (product_id, category, brand, name, event_time, src, src_seq)
-       SELECT p, ($1::text[])[1 + p % 8], ($2::text[])[1 + (p * 7) % 10], 'P' || p, '2026-01-01T00:00:00Z', 'ab', p
-         FROM generate_series(1, 5000) p`,
-      [cats, brands],
-    );
-    const pipeline = new ProfilePipeline({
-      db,
-      store: null,
-      deadLetters: { send: async () => {} },
-      logger: createLogger({ level: 'silent', name: 'ab' }),
-      asOf: '2026-12-01',
-      triggers: { rules: DEFAULT_TRIGGER_RULES },
-    });
-    await pipeline.catalog.refresh();
-    const cpu = [];
-    const wall = [];
-    let triggers = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const states = Array.from({ length: CUSTOMERS }, (_, i) => state(i + 1, round));
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (let i = 0; i < states.length; i += ROWS) {
-        const r = await pipeline.writeRows(states.slice(i, i + ROWS));
-        if (r.rows !== Math.min(ROWS, states.length - i)) throw new Error(`round ${round}: ${r.rows} rows written`);
-        triggers += r.triggers;
-      }
-      const t = performance.now() - t0;
-      const c = process.cpuUsage(c0);
-      if (round > 0) {
-        cpu.push((c.user + c.system) / CUSTOMERS);
-        wall.push((t * 1000) / CUSTOMERS);
-      }
+withScratchDatabase(root, 'rows', 4, async (db) => {
+  await db.query(
+    `INSERT INTO product_catalog (product_id, category, brand, name, event_time, src, src_seq)
+     SELECT p, ($1::text[])[1 + p % 8], ($2::text[])[1 + (p * 7) % 10], 'P' || p, '2026-01-01T00:00:00Z', 'ab', p
+       FROM generate_series(1, 5000) p`,
+    [cats, brands],
+  );
+  const pipeline = new ProfilePipeline({
+    db,
+    store: null,
+    deadLetters: { send: async () => {} },
+    logger: createLogger({ level: 'silent', name: 'ab' }),
+    asOf: '2026-12-01',
+    triggers: { rules: DEFAULT_TRIGGER_RULES },
+  });
+  await pipeline.catalog.refresh();
+  const cpu = [];
+  const wall = [];
+  let triggers = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const states = Array.from({ length: CUSTOMERS }, (_, i) => state(i + 1, round));
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < states.length; i += ROWS) {
+      const r = await pipeline.writeRows(states.slice(i, i + ROWS));
+      if (r.rows !== Math.min(ROWS, states.length - i)) throw new Error(`round ${round}: ${r.rows} rows written`);
+      triggers += r.triggers;
     }
-    console.log(
-      `${root} (${ROWS} rows a call): ${median(cpu).toFixed(1)} µs CPU and ${median(wall).toFixed(1)} µs wall per row (${triggers} triggers)`,
-    );
-  } finally {
-    await db.end();
-    await admin.query(`DROP DATABASE ${name}`);
-    await admin.end();
+    const t = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    if (round > 0) {
+      cpu.push((c.user + c.system) / CUSTOMERS);
+      wall.push((t * 1000) / CUSTOMERS);
+    }
   }
-})().catch((err) => {
+  console.log(
+    `${root} (${ROWS} rows a call): ${median(cpu).toFixed(1)} µs CPU and ${median(wall).toFixed(1)} µs wall per row (${triggers} triggers)`,
+  );
+}).catch((err) => {
   console.error(err);
   process.exit(1);
 });

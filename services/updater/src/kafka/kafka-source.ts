@@ -316,11 +316,16 @@ export class KafkaSource {
       const stream = `${b.topic}/${b.partition}`;
       batchesOf.set(stream, (batchesOf.get(stream) ?? 0) + 1);
     }
+    const takenOf = new Map<string, Set<number>>();
     let skipped = 0;
     for (const b of batches) {
       const stream = `${b.topic}/${b.partition}`;
       const done = this.completed.get(stream) ?? -1;
-      const taken = batchesOf.get(stream)! > 1 ? this.takenIn(stream) : null;
+      let taken: Set<number> | null = null;
+      if (batchesOf.get(stream)! > 1) {
+        taken = takenOf.get(stream) ?? new Set();
+        takenOf.set(stream, taken);
+      }
       for (const m of b.messages) {
         if (m.seq <= done || taken?.has(m.seq)) {
           skipped++;
@@ -330,21 +335,8 @@ export class KafkaSource {
         out.push(m);
       }
     }
-    this.taken.clear();
     if (skipped > 0) this.log.debug({ messages: skipped }, 'skipping messages this process already applied');
     return out;
-  }
-
-  /** Per stream with several batches in the unit being sorted, the positions taken so far. */
-  private readonly taken = new Map<string, Set<number>>();
-
-  private takenIn(stream: string): Set<number> {
-    let set = this.taken.get(stream);
-    if (!set) {
-      set = new Set();
-      this.taken.set(stream, set);
-    }
-    return set;
   }
 
   /**
