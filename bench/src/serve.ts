@@ -109,11 +109,10 @@ async function warmRelations(db: Pool): Promise<void> {
   try {
     await db.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
     await db.query(`SELECT pg_prewarm(oid, 'read') FROM pg_class
-      WHERE oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('customer_360_rows'::regclass, 'customer_360_version'::regclass))
-         OR oid IN ('customer_360_rows'::regclass, 'customer_360_version'::regclass)`);
+      WHERE oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'customer_360_rows'::regclass)
+         OR oid = 'customer_360_rows'::regclass`);
   } catch {
     await db.query('SELECT count(*) FROM customer_360');
-    await db.query('SELECT count(*) FROM customer_360_version');
   }
 }
 

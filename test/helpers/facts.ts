@@ -283,7 +283,7 @@ export async function makeSession(db: Db, row: Partial<SessionRow> & { customer_
 export async function clearFacts(db: Db): Promise<void> {
   await db.query(
     `TRUNCATE customer_info, product_catalog, marketing_campaigns, purchase_transactions, purchase_items,
-       customer_service, campaign_responses, website_behavior, customer_360_rows, customer_360_version`,
+       customer_service, campaign_responses, website_behavior, customer_360_rows`,
   );
   await db.query('UPDATE customer_360_dates SET as_of = NULL, seq = 0, run_id = NULL');
 }

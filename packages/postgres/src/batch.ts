@@ -90,8 +90,24 @@ export async function batchIntoTable(
     // as written until the next scoring run, which waits for this transaction (DATES_LOCK_KEY).
     if (profiles) await client.query('SELECT pg_advisory_xact_lock_shared($1)', [DATES_LOCK_KEY]);
     await client.query(`LOCK TABLE ${target} IN EXCLUSIVE MODE`);
+    if (profiles) {
+      // Each row keeps the version of the state it was last written from (migration 012), so that an
+      // updater still finishing a unit with an older state cannot replace the batch's row with it.
+      await client.query(
+        `CREATE TEMPORARY TABLE cdp_batch_versions ON COMMIT DROP AS
+           SELECT customer_id, state_version FROM ${target} WHERE state_version IS NOT NULL`,
+      );
+      await client.query('ALTER TABLE cdp_batch_versions ADD PRIMARY KEY (customer_id)');
+    }
     await client.query(`DELETE FROM ${target}`);
-    const inserted = await client.query(`INSERT INTO ${target} (${COLUMN_LIST}) ${batchCustomer360Sql}`, [asOf]);
+    const inserted = await client.query(
+      profiles
+        ? `INSERT INTO ${target} (${COLUMN_LIST}, state_version)
+           SELECT b.*, v.state_version FROM (${batchCustomer360Sql}) b
+             LEFT JOIN cdp_batch_versions v ON v.customer_id = b.customer_id`
+        : `INSERT INTO ${target} (${COLUMN_LIST}) ${batchCustomer360Sql}`,
+      [asOf],
+    );
     return { table, asOf, rows: inserted.rowCount ?? 0, durationMs: Math.round(performance.now() - started) };
   };
   return isClient(db) ? inTransaction(db, replace) : withTransaction(db, replace);
@@ -120,11 +136,11 @@ function isCustomer360(table: string): boolean {
 
 /**
  * An UNLOGGED table shaped like customer_360 with its primary key (and defaults, indexes), from the
- * table under the view, without the view's bookkeeping column.
+ * table under the view, without the view's bookkeeping columns.
  */
 async function createCopy(client: pg.PoolClient, target: string): Promise<void> {
   await client.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${target} (LIKE ${ROWS_TABLE} INCLUDING ALL)`);
-  await client.query(`ALTER TABLE ${target} DROP COLUMN IF EXISTS dates_seq`);
+  await client.query(`ALTER TABLE ${target} DROP COLUMN IF EXISTS dates_seq, DROP COLUMN IF EXISTS state_version`);
 }
 
 function isClient(db: pg.Pool | pg.PoolClient): db is pg.PoolClient {

@@ -59,25 +59,22 @@ const CLV_ON_UPDATE = `CASE
  * an uncorrelated subquery evaluated once; also on update through `excluded`) makes the view show
  * them until the next scoring run.
  *
- * One statement per batch: the version table admits only states at least as new as the last one
- * written (row-locked, so concurrent writers serialise per customer), and only admitted rows are
- * upserted. An equal version is admitted because the same state may be derived again with a newer
- * catalog or as-of date. Returns the customer ids written.
+ * One statement per batch, one write per row: each row carries the version of the state it was
+ * derived from (`state_version`, migration 012), and an existing row is replaced only by a state at
+ * least as new (the `WHERE` of the conflict action, evaluated under the row's lock, so concurrent
+ * writers serialise per customer and an older state changes nothing). An equal version is admitted
+ * because the same state may be derived again with a newer catalog or as-of date; a row without a
+ * version (written by `cdp batch` into an empty table) admits any. Returns what `returning` lists of
+ * the rows written.
  */
-const upsertSql = (returning: string) => `WITH input AS (
-  SELECT * FROM unnest($1::int8[], ${PARAMS}) AS t(version, ${COLS.join(', ')})
-), admitted AS (
-  INSERT INTO customer_360_version AS v (customer_id, version)
-  SELECT customer_id, version FROM input
-  ON CONFLICT (customer_id) DO UPDATE SET version = excluded.version, updated_at = now()
-  WHERE v.version <= excluded.version
-  RETURNING customer_id
-)
-INSERT INTO customer_360_rows AS c (${COLS.join(', ')}, dates_seq)
-SELECT ${COLS.join(', ')}, (SELECT nextval('customer_360_dates_seq')) FROM input
-WHERE customer_id IN (SELECT customer_id FROM admitted)
+const upsertSql = (
+  returning: string,
+) => `INSERT INTO customer_360_rows AS c (${COLS.join(', ')}, dates_seq, state_version)
+SELECT ${COLS.join(', ')}, (SELECT nextval('customer_360_dates_seq')), version
+  FROM unnest($1::int8[], ${PARAMS}) AS t(version, ${COLS.join(', ')})
 ON CONFLICT (customer_id) DO UPDATE SET ${STREAM_OWNED.map((c) => `${c} = excluded.${c}`).join(', ')},
-  customer_lifetime_value_score = ${CLV_ON_UPDATE}, dates_seq = excluded.dates_seq
+  customer_lifetime_value_score = ${CLV_ON_UPDATE}, dates_seq = excluded.dates_seq, state_version = excluded.state_version
+  WHERE c.state_version IS NULL OR c.state_version <= excluded.state_version
 RETURNING ${returning}`;
 const UPSERT_SQL = upsertSql('customer_id');
 
@@ -89,7 +86,8 @@ export type Customer360Partial = Partial<Customer360Row> & { customer_id: number
 
 /**
  * The select list of `columns` (customer_id first), checked against the table's columns since it is
- * spliced into SQL; all 29 in order when none are given (customer_360_rows has one more, dates_seq).
+ * spliced into SQL; all 29 in order when none are given (customer_360_rows has two more, dates_seq and
+ * state_version).
  */
 function selectList(columns: readonly Customer360Column[] | undefined, alias: string): string {
   if (!columns) return COLS.map((c) => alias + c).join(', ');

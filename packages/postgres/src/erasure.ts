@@ -67,8 +67,9 @@ export async function suppressedAmong(db: Queryable, customerIds: Iterable<numbe
 
 /**
  * Deletes everything stored about one customer in Postgres, in the caller's transaction: the customer
- * record, every fact (line items go with their purchase), the customer_360 row and its version, and
- * the triggers still queued for them (an erased customer raises none but profile_erased).
+ * record, every fact (line items go with their purchase), the customer_360 row with its version
+ * (counted as customer_360_version, the view of the versions, when it had one), and the triggers
+ * still queued for them (an erased customer raises none but profile_erased).
  */
 export async function deleteCustomerData(client: ClientBase, customerId: number): Promise<ErasedCounts> {
   const res = await client.query<Record<keyof ErasedCounts, string>>(
@@ -80,8 +81,7 @@ export async function deleteCustomerData(client: ClientBase, customerId: number)
      responses AS (DELETE FROM campaign_responses WHERE customer_id = $1 RETURNING 1),
      sessions AS (DELETE FROM website_behavior WHERE customer_id = $1 RETURNING 1),
      info AS (DELETE FROM customer_info WHERE customer_id = $1 RETURNING 1),
-     row360 AS (DELETE FROM customer_360 WHERE customer_id = $1 RETURNING 1),
-     version AS (DELETE FROM customer_360_version WHERE customer_id = $1 RETURNING 1),
+     row360 AS (DELETE FROM customer_360_rows WHERE customer_id = $1 RETURNING state_version),
      outbox AS (DELETE FROM profile_trigger_outbox WHERE customer_id = $1 RETURNING 1)
      SELECT (SELECT count(*) FROM info) AS customer_info,
             (SELECT count(*) FROM purchases) AS purchase_transactions,
@@ -90,7 +90,7 @@ export async function deleteCustomerData(client: ClientBase, customerId: number)
             (SELECT count(*) FROM responses) AS campaign_responses,
             (SELECT count(*) FROM sessions) AS website_behavior,
             (SELECT count(*) FROM row360) AS customer_360,
-            (SELECT count(*) FROM version) AS customer_360_version,
+            (SELECT count(state_version) FROM row360) AS customer_360_version,
             (SELECT count(*) FROM outbox) AS profile_trigger_outbox`,
     [customerId],
   );

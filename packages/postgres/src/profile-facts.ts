@@ -130,20 +130,17 @@ function fromRow(r: Row): FactsProfile {
 }
 
 /**
- * Deletes customer_360 rows (and their versions) of customers no longer in the facts' universe, e.g.
+ * Deletes customer_360 rows (with their versions) of customers no longer in the facts' universe, e.g.
  * after facts were removed by hand. Returns how many rows went.
  */
 export async function deleteRowsWithoutFacts(db: Queryable): Promise<number> {
   const res = await db.query(
-    `WITH gone AS (
-       DELETE FROM customer_360 c
-        WHERE NOT EXISTS (SELECT 1 FROM customer_info x WHERE x.customer_id = c.customer_id)
-          AND NOT EXISTS (SELECT 1 FROM purchase_transactions x WHERE x.customer_id = c.customer_id)
-          AND NOT EXISTS (SELECT 1 FROM customer_service x WHERE x.customer_id = c.customer_id)
-          AND NOT EXISTS (SELECT 1 FROM campaign_responses x WHERE x.customer_id = c.customer_id)
-          AND NOT EXISTS (SELECT 1 FROM website_behavior x WHERE x.customer_id = c.customer_id)
-       RETURNING customer_id)
-     DELETE FROM customer_360_version v USING gone WHERE v.customer_id = gone.customer_id`,
+    `DELETE FROM customer_360_rows c
+      WHERE NOT EXISTS (SELECT 1 FROM customer_info x WHERE x.customer_id = c.customer_id)
+        AND NOT EXISTS (SELECT 1 FROM purchase_transactions x WHERE x.customer_id = c.customer_id)
+        AND NOT EXISTS (SELECT 1 FROM customer_service x WHERE x.customer_id = c.customer_id)
+        AND NOT EXISTS (SELECT 1 FROM campaign_responses x WHERE x.customer_id = c.customer_id)
+        AND NOT EXISTS (SELECT 1 FROM website_behavior x WHERE x.customer_id = c.customer_id)`,
   );
   return res.rowCount ?? 0;
 }
