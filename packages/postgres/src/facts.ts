@@ -380,16 +380,28 @@ export function upsertCampaigns(db: Queryable, records: readonly SourcedRecord<C
   return upsertRecords(db, campaignTable, UPSERT.campaigns, records);
 }
 
-/** Customers with at least one purchase line item of any of these products (favourites may change). */
+/**
+ * Customers with at least one purchase line item of any of these products (favourites may change).
+ *
+ * Each line's purchase is looked up by its key (a correlated subquery, run once per line found): a
+ * join left to the planner was hashed over a scan of every purchase whenever the statistics were
+ * missing or stale and few lines matched, which made this cost grow with the whole purchase history
+ * instead of with the buyers of the products. A line always has its purchase (both are written in
+ * one statement and deleted together), so the subquery finds one row; a line without would be skipped.
+ */
 export async function customersWhoBought(db: Queryable, productIds: readonly number[]): Promise<number[]> {
   if (productIds.length === 0) return [];
-  const res = await db.query<{ customer_id: number }>(
-    `SELECT DISTINCT t.customer_id
-       FROM purchase_items i JOIN purchase_transactions t USING (transaction_id)
+  // No IS NOT NULL in SQL: pushed into the scan, it would run the subquery a second time per line.
+  const res = await db.query<{ customer_id: number | null }>(
+    `SELECT DISTINCT (SELECT t.customer_id FROM purchase_transactions t WHERE t.transaction_id = i.transaction_id)
+              AS customer_id
+       FROM purchase_items i
       WHERE i.product_id = ANY($1::int4[])`,
     [productIds],
   );
-  return res.rows.map((r) => r.customer_id);
+  const ids: number[] = [];
+  for (const r of res.rows) if (r.customer_id !== null) ids.push(r.customer_id);
+  return ids;
 }
 
 export interface CatalogChange {
