@@ -80,10 +80,13 @@ for c = 1, customers do
     outcomes[#outcomes + 1] = outcome
     i = op_last + 1
   end
-  -- Every new position bumps the state version once, starting from the base (see _guard.lua).
-  if fresh > 0 then
-    redis.call('HSETNX', agg, 'v', base)
-    redis.call('HINCRBY', agg, 'v', fresh)
+  -- Every new position bumps the state version once, starting from the base (see _guard.lua). A
+  -- hash without a version yet gets exactly `fresh` from the first HINCRBY (a stored version is
+  -- never below 1, and above 0 it already holds more than `fresh` unless the base is 0, where adding
+  -- it changes nothing), and the base then goes on top: one call on the common path instead of two,
+  -- with the arithmetic in Redis' 64-bit integers (a Lua number cannot hold every base exactly).
+  if fresh > 0 and redis.call('HINCRBY', agg, 'v', fresh) == fresh then
+    redis.call('HINCRBY', agg, 'v', base)
   end
   local state = redis.call('HMGET', agg, 'v', 'po', 'pv', 'pl', 'si', 'ss', 'sn', 'sr', 'rc', 'rv', 'wc', 'wp', 'wt', 'wl', 'p')
   for f = 1, 15 do
